@@ -57,7 +57,11 @@ export class Logger {
       const kv = Object.entries(all).map(([k, v]) =>
         `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`
       );
-      sink(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${msg} ${kv.join(" ")}`.trimEnd(), level);
+      sink(
+        `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${msg} ${kv.join(" ")}`
+          .trimEnd(),
+        level,
+      );
     }
   }
 }

@@ -30,7 +30,9 @@ export interface StringRules {
 
 export function string(rules: StringRules = {}): Schema<string> {
   return schema("string", (v, p) => {
-    if (typeof v !== "string") throw invalidParams(p, "type", `${p} must be a string, got ${typeName(v)}`);
+    if (typeof v !== "string") {
+      throw invalidParams(p, "type", `${p} must be a string, got ${typeName(v)}`);
+    }
     if (rules.min !== undefined && v.length < rules.min) {
       throw invalidParams(p, "minLength", `${p} must have at least ${rules.min} characters`);
     }
@@ -41,7 +43,11 @@ export function string(rules: StringRules = {}): Schema<string> {
       throw invalidParams(p, "enum", `${p} must be one of: ${rules.enum.join(", ")}`);
     }
     if (rules.pattern && !rules.pattern.test(v)) {
-      throw invalidParams(p, "pattern", rules.patternHint ?? `${p} must match ${rules.pattern.source}`);
+      throw invalidParams(
+        p,
+        "pattern",
+        rules.patternHint ?? `${p} must match ${rules.pattern.source}`,
+      );
     }
     return v;
   });
@@ -62,9 +68,15 @@ export function number(rules: NumberRules = {}): Schema<number> {
     if (typeof v !== "number" || !Number.isFinite(v)) {
       throw invalidParams(p, "type", `${p} must be a finite number, got ${typeName(v)}`);
     }
-    if (rules.integer && !Number.isInteger(v)) throw invalidParams(p, "integer", `${p} must be a whole number`);
-    if (rules.min !== undefined && v < rules.min) throw invalidParams(p, "minimum", `${p} must be >= ${rules.min}`);
-    if (rules.max !== undefined && v > rules.max) throw invalidParams(p, "maximum", `${p} must be <= ${rules.max}`);
+    if (rules.integer && !Number.isInteger(v)) {
+      throw invalidParams(p, "integer", `${p} must be a whole number`);
+    }
+    if (rules.min !== undefined && v < rules.min) {
+      throw invalidParams(p, "minimum", `${p} must be >= ${rules.min}`);
+    }
+    if (rules.max !== undefined && v > rules.max) {
+      throw invalidParams(p, "maximum", `${p} must be <= ${rules.max}`);
+    }
     return v;
   });
 }
@@ -74,14 +86,18 @@ export const integer = (rules: Omit<NumberRules, "integer"> = {}): Schema<number
 
 export function boolean(): Schema<boolean> {
   return schema("boolean", (v, p) => {
-    if (typeof v !== "boolean") throw invalidParams(p, "type", `${p} must be true or false, got ${typeName(v)}`);
+    if (typeof v !== "boolean") {
+      throw invalidParams(p, "type", `${p} must be true or false, got ${typeName(v)}`);
+    }
     return v;
   });
 }
 
 export function array<T>(item: Schema<T>, rules: { max?: number } = {}): Schema<T[]> {
   return schema("array", (v, p) => {
-    if (!Array.isArray(v)) throw invalidParams(p, "type", `${p} must be an array, got ${typeName(v)}`);
+    if (!Array.isArray(v)) {
+      throw invalidParams(p, "type", `${p} must be an array, got ${typeName(v)}`);
+    }
     if (rules.max !== undefined && v.length > rules.max) {
       throw invalidParams(p, "maxItems", `${p} must have at most ${rules.max} items`);
     }
@@ -90,7 +106,10 @@ export function array<T>(item: Schema<T>, rules: { max?: number } = {}): Schema<
 }
 
 /** A flat map of string keys to primitive values (used for event filters). */
-export function record<T>(value: Schema<T>, rules: { max?: number } = {}): Schema<Record<string, T>> {
+export function record<T>(
+  value: Schema<T>,
+  rules: { max?: number } = {},
+): Schema<Record<string, T>> {
   return schema("record", (v, p) => {
     if (typeof v !== "object" || v === null || Array.isArray(v)) {
       throw invalidParams(p, "type", `${p} must be an object, got ${typeName(v)}`);
@@ -142,11 +161,18 @@ type ObjectOf<S extends Shape> =
  * An object with known properties. Unknown properties are refused (-32602, rule
  * "additionalProperties") except `auth_token`, which any request may carry.
  */
-export function object<S extends Shape>(shape: S, opts: { allowUnknown?: boolean } = {}): Schema<ObjectOf<S>> {
+export function object<S extends Shape>(
+  shape: S,
+  opts: { allowUnknown?: boolean } = {},
+): Schema<ObjectOf<S>> {
   return schema("object", (v, p) => {
     const value = v === undefined ? {} : v;
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw invalidParams(p || "params", "type", `${p || "params"} must be an object (named parameters)`);
+      throw invalidParams(
+        p || "params",
+        "type",
+        `${p || "params"} must be an object (named parameters)`,
+      );
     }
     const input = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
@@ -158,14 +184,18 @@ export function object<S extends Shape>(shape: S, opts: { allowUnknown?: boolean
         throw invalidParams(
           p ? `${p}.${key}` : key,
           "additionalProperties",
-          known.length ? `unknown parameter; known parameters: ${known.join(", ")}` : "this method takes no parameters",
+          known.length
+            ? `unknown parameter; known parameters: ${known.join(", ")}`
+            : "this method takes no parameters",
         );
       }
     }
     for (const [key, s] of Object.entries(shape)) {
       const path = p ? `${p}.${key}` : key;
       const raw = Object.hasOwn(input, key) ? input[key] : undefined;
-      if (raw === undefined && !s.optional) throw invalidParams(path, "required", `${path} is required`);
+      if (raw === undefined && !s.optional) {
+        throw invalidParams(path, "required", `${path} is required`);
+      }
       const parsed = s.parse(raw, path);
       if (parsed !== undefined) out[key] = parsed;
     }
