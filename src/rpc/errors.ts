@@ -17,20 +17,20 @@ export const ErrorCode = {
 
 export type ErrorCodeValue = typeof ErrorCode[keyof typeof ErrorCode];
 
-/** The catalogue's fixed `error.message` for each code. */
+/** The catalogue's fixed `error.message` for each code (the contract's components.errors). */
 export const ERROR_MESSAGES: Record<number, string> = {
   [-32700]: "Parse error",
   [-32600]: "Invalid Request",
-  [-32601]: "Method not found",
-  [-32602]: "Invalid params",
-  [-32603]: "Internal error",
-  [-32001]: "Authentication failed",
-  [-32002]: "Permission denied",
-  [-32010]: "Not found",
-  [-32020]: "Invalid state",
+  [-32601]: "Method Not Found",
+  [-32602]: "Invalid Params",
+  [-32603]: "Internal Error",
+  [-32001]: "Auth Failed",
+  [-32002]: "Permission Denied",
+  [-32010]: "Not Found",
+  [-32020]: "Invalid State",
   [-32030]: "Unsupported",
-  [-32040]: "Rate limit exceeded",
-  [-32050]: "Dependency failed",
+  [-32040]: "Rate Limited",
+  [-32050]: "Dependency Failed",
 };
 
 /** The one error type on the socket edge. */

@@ -240,3 +240,8 @@ export function fileNameProblem(name: string): string | null {
   if (name.startsWith(".")) return "must not start with a dot";
   return null;
 }
+
+/** Accepts null as well as what `inner` accepts. */
+export function nullable<T>(inner: Schema<T>): Schema<T | null> {
+  return schema(inner.kind, (v, p) => (v === null ? null : inner.parse(v, p)));
+}

@@ -1,0 +1,75 @@
+/** One WebSocket connection's state: identity, rate limiter, subscriptions, outbound queue. */
+import type { Identity, SessionInfo } from "../api/types.ts";
+import type { Logger } from "../observability/log.ts";
+import { Subscription } from "./subscription.ts";
+
+/** Transport hooks the server gives a session. */
+export interface SessionTransport {
+  /** Queue one text frame; returns false when the peer is too slow (queue bound reached). */
+  send(text: string): boolean;
+  close(code: number, reason: string): void;
+}
+
+/** Per-connection token bucket: `take()` answers 0 when allowed, else ms until a token. */
+export class RateLimiter {
+  #tokens: number;
+  #last: number;
+
+  constructor(private rate: number, private burst: number, now = Date.now()) {
+    this.#tokens = burst;
+    this.#last = now;
+  }
+
+  take(now = Date.now()): number {
+    const elapsed = Math.max(0, now - this.#last) / 1000;
+    this.#last = now;
+    this.#tokens = Math.min(this.burst, this.#tokens + elapsed * this.rate);
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - this.#tokens) / this.rate) * 1000);
+  }
+}
+
+export class Session implements SessionInfo {
+  readonly id = crypto.randomUUID();
+  readonly connected_at = new Date();
+  identity: Identity | null = null;
+  readonly subscription = new Subscription();
+  readonly limiter: RateLimiter;
+  readonly log: Logger;
+  closed = false;
+
+  constructor(
+    readonly remote_address: string,
+    readonly client_cert_subject: string | null,
+    private transport: SessionTransport,
+    opts: { log: Logger; rateLimitRps: number; rateLimitBurst: number },
+  ) {
+    this.limiter = new RateLimiter(opts.rateLimitRps, opts.rateLimitBurst);
+    this.log = opts.log.child({ conn: this.id });
+  }
+
+  /** Send a frame; a peer that cannot keep up is disconnected (1008) with a log line. */
+  send(text: string): void {
+    if (this.closed) return;
+    if (!this.transport.send(text)) {
+      this.log.warn("slow consumer: outbound queue full, closing connection", {
+        remote: this.remote_address,
+      });
+      this.close(1008, "outbound queue full");
+    }
+  }
+
+  /** Send a JSON-RPC notification. */
+  notify(method: string, params: unknown): void {
+    this.send(JSON.stringify({ jsonrpc: "2.0", method, params }));
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.transport.close(code, reason);
+  }
+}

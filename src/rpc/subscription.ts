@@ -1,0 +1,75 @@
+/**
+ * Event subscriptions of one session: which notifications it gets and field filters.
+ * Topics are notification names (`camera_status_update`) or the dotted topics of the
+ * OpenRPC prose (`camera.connected`, `recording.start`, ...), each a name plus a predicate.
+ */
+import type { EventName } from "../core/events.ts";
+
+interface TopicRule {
+  event: EventName;
+  /** Required value of the event's `status` field, if any. */
+  status?: string;
+}
+
+/** Every accepted topic and what it selects. */
+export const TOPICS: Readonly<Record<string, TopicRule>> = {
+  camera_status_update: { event: "camera_status_update" },
+  recording_status_update: { event: "recording_status_update" },
+  snapshot_taken: { event: "snapshot_taken" },
+  "camera.*": { event: "camera_status_update" },
+  "camera.status_change": { event: "camera_status_update" },
+  "camera.connected": { event: "camera_status_update", status: "CONNECTED" },
+  "camera.disconnected": { event: "camera_status_update", status: "DISCONNECTED" },
+  "camera.error": { event: "camera_status_update", status: "ERROR" },
+  "recording.*": { event: "recording_status_update" },
+  "recording.start": { event: "recording_status_update", status: "STARTED" },
+  "recording.stop": { event: "recording_status_update", status: "STOPPED" },
+  "recording.error": { event: "recording_status_update", status: "FAILED" },
+  "snapshot.taken": { event: "snapshot_taken" },
+};
+
+/** The default for an authenticated session: both notifications of the contract. */
+export const DEFAULT_TOPICS = ["camera_status_update", "recording_status_update"];
+
+export class Subscription {
+  #topics = new Set<string>(DEFAULT_TOPICS);
+  #filters: Record<string, string | number | boolean> = {};
+
+  get topics(): string[] {
+    return [...this.#topics];
+  }
+  get filters(): Record<string, string | number | boolean> {
+    return { ...this.#filters };
+  }
+
+  /** Add topics (validated by the caller against TOPICS) and replace the filters when given. */
+  subscribe(topics: string[], filters?: Record<string, string | number | boolean>): void {
+    for (const t of topics) this.#topics.add(t);
+    if (filters) this.#filters = { ...filters };
+  }
+
+  /** Remove the given topics, or all of them (and the filters) when none are given. */
+  unsubscribe(topics?: string[]): string[] {
+    if (!topics || topics.length === 0) {
+      const removed = this.topics;
+      this.#topics.clear();
+      this.#filters = {};
+      return removed;
+    }
+    return topics.filter((t) => this.#topics.delete(t));
+  }
+
+  /** Whether an event should reach this session. */
+  matches(event: EventName, payload: Record<string, unknown>): boolean {
+    for (const [key, want] of Object.entries(this.#filters)) {
+      if (payload[key] !== want) return false;
+    }
+    for (const t of this.#topics) {
+      const rule = TOPICS[t];
+      if (rule && rule.event === event && (!rule.status || rule.status === payload.status)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
