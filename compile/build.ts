@@ -1,0 +1,173 @@
+/**
+ * Builds the single executable (`deno task compile`):
+ *
+ *   deno run --allow-all compile/build.ts [--out dist] [--entry mod.ts] [--deno] [--if-changed]
+ *                                         [--minify] [--no-code-cache] [--node /path/to/node]
+ *
+ * 1. esbuild bundle → <out>/camera-service.cjs (CommonJS, node20, build info defined)
+ * 2. Node single executable → <out>/camera-service (offline: node + node_modules/postject)
+ * 3. `deno compile` → <out>/camera-service-deno when DENORT_BIN is set (or --deno: one try)
+ * <out>/build-info.json records the stamp, sizes, timings and the source hash.
+ */
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type BuildStamp, bundle } from "./bundle.ts";
+import { buildSea, run } from "./sea.ts";
+import { DENO_SKIPPED, denoCompile } from "./deno_compile.ts";
+import { sourceHash } from "./source_hash.ts";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+interface Args {
+  out: string;
+  entry: string;
+  deno: boolean;
+  ifChanged: boolean;
+  minify: boolean;
+  codeCache: boolean;
+  node?: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = {
+    out: join(ROOT, "dist"),
+    entry: join(ROOT, "mod.ts"),
+    deno: false,
+    ifChanged: false,
+    minify: false,
+    codeCache: true,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === "--out") a.out = resolve(value());
+    else if (flag === "--entry") a.entry = resolve(value());
+    else if (flag === "--node") a.node = resolve(value());
+    else if (flag === "--deno") a.deno = true;
+    else if (flag === "--if-changed") a.ifChanged = true;
+    else if (flag === "--minify") a.minify = true;
+    else if (flag === "--no-code-cache") a.codeCache = false;
+    else throw new Error(`unknown option ${flag}`);
+  }
+  return a;
+}
+
+async function gitCommit(): Promise<string> {
+  try {
+    return (await run("git", ["rev-parse", "--short", "HEAD"], ROOT)).trim() || "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+const secs = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
+const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+
+async function main(): Promise<number> {
+  const args = parseArgs(Deno.args);
+  try {
+    await Deno.stat(args.entry);
+  } catch {
+    console.error(`error: entry ${args.entry} not found (pass --entry FILE)`);
+    return 2;
+  }
+  await Deno.mkdir(args.out, { recursive: true });
+  const pkg = JSON.parse(await Deno.readTextFile(join(ROOT, "package.json")));
+  const commit = await gitCommit();
+  const options = `entry=${args.entry} minify=${args.minify} cache=${args.codeCache} node=${
+    args.node ?? ""
+  } commit=${commit}`;
+  const hash = await sourceHash(ROOT, [options]);
+  const exe = join(args.out, "camera-service");
+  const infoFile = join(args.out, "build-info.json");
+  if (args.ifChanged) {
+    try {
+      const prev = JSON.parse(await Deno.readTextFile(infoFile));
+      await Deno.stat(exe);
+      if (prev.hash === hash) {
+        console.log(`up to date: ${exe} (${mib(prev.sea.bytes)}, sources unchanged)`);
+        return 0;
+      }
+    } catch {
+      // no previous build: build now
+    }
+  }
+  const stamp: BuildStamp = {
+    version: String(pkg.version),
+    commit,
+    date: new Date().toISOString(),
+    runtime: "node-sea",
+  };
+  const t0 = performance.now();
+  const cjs = join(args.out, "camera-service.cjs");
+  const b = await bundle({ entry: args.entry, outfile: cjs, stamp, minify: args.minify });
+  for (const w of b.warnings) console.warn(w);
+  const bundleSecs = secs(t0);
+  console.log(`bundle: ${cjs} ${mib(b.bytes)} in ${bundleSecs} s`);
+
+  const t1 = performance.now();
+  const sea = await buildSea({
+    script: cjs,
+    output: exe,
+    root: ROOT,
+    useCodeCache: args.codeCache,
+    nodeBin: args.node,
+  });
+  const seaBytes = (await Deno.stat(exe)).size;
+  const seaSecs = secs(t1);
+  console.log(`executable: ${exe} ${mib(seaBytes)} in ${seaSecs} s (node ${sea.nodeVersion})`);
+
+  let deno: Record<string, unknown> = { built: false, reason: DENO_SKIPPED };
+  const denort = Deno.env.get("DENORT_BIN");
+  if (denort || args.deno) {
+    const t2 = performance.now();
+    const out = join(args.out, "camera-service-deno");
+    const r = await denoCompile({
+      entry: args.entry,
+      output: out,
+      env: Deno.env.toObject(),
+      timeoutMs: denort ? 300_000 : 30_000,
+    });
+    if (r.built) {
+      console.log(`deno executable: ${out} ${mib(r.bytes)} in ${secs(t2)} s`);
+      deno = { built: true, bytes: r.bytes, seconds: Number(secs(t2)) };
+    } else {
+      console.log(`deno compile failed: ${r.reason}`);
+      if (!denort) console.log(DENO_SKIPPED);
+      deno = { built: false, reason: r.reason };
+    }
+  } else {
+    console.log(DENO_SKIPPED);
+  }
+  const info = {
+    hash,
+    stamp,
+    entry: args.entry,
+    bundle: { file: cjs, bytes: b.bytes, seconds: Number(bundleSecs) },
+    sea: {
+      file: exe,
+      bytes: seaBytes,
+      seconds: Number(seaSecs),
+      node: sea.node,
+      nodeVersion: sea.nodeVersion,
+      codeCache: args.codeCache,
+    },
+    deno,
+  };
+  await Deno.writeTextFile(infoFile, JSON.stringify(info, null, 2) + "\n");
+  console.log(`done in ${secs(t0)} s`);
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main());
+  } catch (err) {
+    console.error(`error: ${err instanceof Error ? err.message : err}`);
+    Deno.exit(1);
+  }
+}

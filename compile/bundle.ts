@@ -1,0 +1,102 @@
+/**
+ * esbuild step of the executable build: one CommonJS file for Node 20 (what a Node single
+ * executable application runs), with the build information defined as a global constant.
+ */
+import * as esbuild from "esbuild";
+
+/** What `__CAMERA_SERVICE_BUILD__` holds inside the executable (read by src/buildinfo.ts). */
+export interface BuildStamp {
+  version: string;
+  commit: string;
+  date: string;
+  runtime: string;
+}
+
+/** Options of {@link bundle}. */
+export interface BundleOptions {
+  entry: string;
+  outfile: string;
+  stamp: BuildStamp;
+  /** Minify (smaller file, slightly faster start; stack traces get harder to read). */
+  minify?: boolean;
+}
+
+/** Result of {@link bundle}: the output size and esbuild's warnings as text. */
+export interface BundleResult {
+  bytes: number;
+  warnings: string[];
+}
+
+/**
+ * `import.meta` does not exist in CommonJS: esbuild would turn it into `{}`. The banner gives
+ * the bundle a file URL of its own (inside a single executable `__filename` is the executable),
+ * and `define` points `import.meta.url/dirname/filename` at it. `import.meta.main` is true in
+ * the bundle: only the entry of the bundle is ever run as a program.
+ */
+const BANNER = [
+  'var __cs_import_meta_url = require("node:url").pathToFileURL(__filename).href;',
+  "var __cs_import_meta_filename = __filename;",
+  "var __cs_import_meta_dirname = __dirname;",
+].join("\n");
+
+/**
+ * ws `require`s the optional native add-ons bufferutil and utf-8-validate in a try/catch and
+ * works without them. Left external, the require would reach the executable's built-in-only
+ * `require`, which prints a warning at every start; a module that throws keeps ws quiet.
+ */
+const optionalAddons: esbuild.Plugin = {
+  name: "optional-native-addons",
+  setup(build) {
+    build.onResolve({ filter: /^(bufferutil|utf-8-validate)$/ }, (args) => ({
+      path: args.path,
+      namespace: "absent-addon",
+    }));
+    build.onLoad({ filter: /.*/, namespace: "absent-addon" }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path} is not bundled`)});`,
+      loader: "js",
+    }));
+  },
+};
+
+/** Bundles `entry` into one CommonJS file for Node 20. Throws with esbuild's errors. */
+export async function bundle(opts: BundleOptions): Promise<BundleResult> {
+  try {
+    const result = await esbuild.build({
+      entryPoints: [opts.entry],
+      outfile: opts.outfile,
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      minify: opts.minify ?? false,
+      sourcemap: false,
+      legalComments: "none",
+      logLevel: "silent",
+      plugins: [optionalAddons],
+      // The embedded default config (and any other text asset) imported as a string.
+      loader: { ".yaml": "text", ".yml": "text", ".txt": "text", ".pem": "text" },
+      banner: { js: BANNER },
+      define: {
+        "import.meta.url": "__cs_import_meta_url",
+        "import.meta.filename": "__cs_import_meta_filename",
+        "import.meta.dirname": "__cs_import_meta_dirname",
+        "import.meta.main": "true",
+        "__CAMERA_SERVICE_BUILD__": JSON.stringify(opts.stamp),
+      },
+    });
+    const warnings = await esbuild.formatMessages(result.warnings, { kind: "warning" });
+    const bytes = (await Deno.stat(opts.outfile)).size;
+    return { bytes, warnings };
+  } catch (err) {
+    const errors = (err as { errors?: esbuild.Message[] }).errors;
+    if (!errors?.length) throw err;
+    const text = await esbuild.formatMessages(errors, { kind: "error", color: false });
+    const hint = text.some((t) => t.includes("Top-level await"))
+      ? "\nhint: Node 20 single executables run CommonJS, which has no top-level await; " +
+        "call the CLI as `main(args).then(...)` instead of `await main(args)`."
+      : "";
+    throw new Error(`esbuild failed:\n${text.join("\n")}${hint}`);
+  } finally {
+    await esbuild.stop();
+  }
+}
