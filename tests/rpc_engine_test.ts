@@ -99,7 +99,7 @@ Deno.test("rpc engine - invalid envelopes answer -32600", async () => {
       { jsonrpc: "2.0", method: "ping", params: "x", id: 1 },
       { jsonrpc: "2.0", method: "ping", id: { a: 1 } },
       42,
-      "text",
+      `"text"`,
       null,
     ]
   ) {
