@@ -1,0 +1,102 @@
+/** Probes one V4L2 node with `v4l2-ctl`: is it a camera, what is it called, what can it do. */
+import type { Logger } from "../observability/log.ts";
+import { isNotFound, lastLine, runTool } from "./run.ts";
+import {
+  type CapabilitySummary,
+  parseCurrent,
+  parseFormats,
+  parseInfo,
+  summarize,
+  type V4l2Current,
+  type V4l2Format,
+} from "./v4l2.ts";
+
+/** A node that captures video. `capabilities` is null when they could not be read. */
+export interface ProbedCamera {
+  kind: "camera";
+  name: string;
+  driver: string;
+  formats: V4l2Format[];
+  capabilities: CapabilitySummary | null;
+  /** Current device format and rate (what ffmpeg gets without explicit options). */
+  current: V4l2Current;
+}
+
+/** The outcome of probing one node. */
+export type ProbeResult =
+  | ProbedCamera
+  /** Not a video capture node (e.g. a UVC metadata node): not a camera. */
+  | { kind: "not_capture"; caps: string[] }
+  | { kind: "error"; reason: string };
+
+export interface ProberOptions {
+  /** `camera.v4l2ctl_path`. */
+  v4l2ctlPath: string;
+  /** `camera.probe_timeout`, seconds, per v4l2-ctl call. */
+  timeoutSec: number;
+  log: Logger;
+}
+
+/** Runs v4l2-ctl for each device; a missing binary is logged once and is not an error. */
+export class V4l2Prober {
+  #missingLogged = false;
+  constructor(private opts: ProberOptions) {}
+
+  /** Whether the last call found v4l2-ctl missing. */
+  toolMissing = false;
+
+  /** Probes `devicePath`; `fallbackName` is used when v4l2-ctl gives no name. */
+  async probe(devicePath: string, fallbackName: string): Promise<ProbeResult> {
+    const info = await this.#run(["--info", "-d", devicePath]);
+    if (info === "missing") return this.#unknown(fallbackName);
+    if (typeof info !== "string") return info;
+    const parsed = parseInfo(info);
+    if (!parsed.videoCapture) return { kind: "not_capture", caps: parsed.deviceCaps };
+    const list = await this.#run(["--list-formats-ext", "-d", devicePath]);
+    if (list === "missing") return this.#unknown(parsed.card || fallbackName);
+    if (typeof list !== "string") return list;
+    const formats = parseFormats(list);
+    const cur = await this.#run(["--get-fmt-video", "--get-parm", "-d", devicePath]);
+    return {
+      kind: "camera",
+      name: parsed.card || fallbackName,
+      driver: parsed.driver,
+      formats,
+      capabilities: summarize(formats),
+      current: typeof cur === "string" ? parseCurrent(cur) : {},
+    };
+  }
+
+  #unknown(name: string): ProbedCamera {
+    return { kind: "camera", name, driver: "", formats: [], capabilities: null, current: {} };
+  }
+
+  async #run(args: string[]): Promise<string | "missing" | { kind: "error"; reason: string }> {
+    const { v4l2ctlPath, timeoutSec, log } = this.opts;
+    try {
+      const r = await runTool(v4l2ctlPath, args, timeoutSec * 1000);
+      this.toolMissing = false;
+      if (r.timedOut) {
+        return { kind: "error", reason: `v4l2-ctl ${args[0]} timed out after ${timeoutSec}s` };
+      }
+      if (r.code !== 0) {
+        const why = lastLine(r.stderr) || lastLine(r.stdout) || `exit code ${r.code}`;
+        return { kind: "error", reason: `v4l2-ctl ${args[0]} failed: ${why}` };
+      }
+      return r.stdout;
+    } catch (err) {
+      if (isNotFound(err)) {
+        this.toolMissing = true;
+        if (!this.#missingLogged) {
+          this.#missingLogged = true;
+          log.warn(
+            "v4l2-ctl not found: cameras are listed without names or capabilities; install v4l-utils or set camera.v4l2ctl_path",
+            { v4l2ctl_path: v4l2ctlPath },
+          );
+        }
+        return "missing";
+      }
+      return { kind: "error", reason: `v4l2-ctl could not run: ${(err as Error).message}` };
+    }
+  }
+}
