@@ -16,8 +16,10 @@ export class ConfigError extends Error {
   readonly problems: ConfigProblem[];
   /** The config source that was being loaded (file path or "embedded default"). */
   readonly source: string;
+  /** Info lines gathered before the failure (e.g. why a lone SSL_CERT_FILE was ignored). */
+  readonly notes: string[];
 
-  constructor(source: string, problems: ConfigProblem[]) {
+  constructor(source: string, problems: ConfigProblem[], notes: string[] = []) {
     const lines = problems.map(formatProblem);
     super(
       `invalid configuration (${source}): ${problems.length} problem${
@@ -27,6 +29,7 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
     this.source = source;
     this.problems = problems;
+    this.notes = notes;
   }
 
   /** Each problem as one printable line. */

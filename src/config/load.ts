@@ -62,7 +62,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
     text = EMBEDDED_CONFIG_YAML;
   }
   const doc = parseYaml(text, file ? source : "embedded default config");
-  if (doc.problems.length > 0) throw new ConfigError(source, doc.problems);
+  if (doc.problems.length > 0) throw new ConfigError(source, doc.problems, notes);
 
   const envResult = readEnv(env, cwd);
   notes.push(...envResult.notes);
@@ -78,7 +78,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
     originOf: (path) => envOrigin.get(path) ?? doc.originOf(path),
   });
   const all: ConfigProblem[] = [...envResult.problems, ...problems];
-  if (all.length > 0) throw new ConfigError(source, all);
+  if (all.length > 0) throw new ConfigError(source, all, notes);
   const baseDir = file ? dirname(source) : cwd;
   for (const note of notes) opts.log?.info(note, { component: "config" });
   return { config: resolveConfigPaths(config, baseDir), source, notes };
