@@ -2,14 +2,15 @@
  * Turns a presented credential (JWT or API key) into an `Identity`, with per-address throttling.
  *
  * Errors (RpcError):
- * - -32040 `{ retry_after_ms, reason }` while the remote address is locked out after too many
- *   failures (the catalogue's rate-limit code, so clients know when to retry);
+ * - -32040 `{ retry_after_ms }` (the catalogue's rate-limit code and data, so clients know when
+ *   to retry) while the remote address is locked out after too many failures; the credential
+ *   is not even checked then;
  * - -32001 `{ reason }` for every bad credential (reason precise and non-secret).
  * Failures are logged with the remote address and reason, never the credential itself.
  */
 import type { Identity } from "../api/types.ts";
 import type { Logger } from "../observability/log.ts";
-import { authFailed, ErrorCode, RpcError } from "../rpc/errors.ts";
+import { authFailed, rateLimited, RpcError } from "../rpc/errors.ts";
 import type { ApiKeyStore } from "./apikeys.ts";
 import { looksLikeJwt, MAX_TOKEN_BYTES, verifyToken } from "./jwt.ts";
 import type { AuthThrottle } from "./throttle.ts";
@@ -30,12 +31,19 @@ export class Authenticator {
   async authenticate(token: unknown, remote: string, now = Date.now()): Promise<Identity> {
     const gate = this.opts.throttle.check(remote, now);
     if (!gate.allowed) {
-      throw new RpcError(ErrorCode.RATE_LIMITED, {
+      this.opts.log.debug("authentication refused: address locked out", {
+        remote,
         retry_after_ms: gate.retry_after_ms,
-        reason: "too many failed authentication attempts",
       });
+      throw rateLimited(gate.retry_after_ms);
     }
-    const kind = typeof token === "string" && looksLikeJwt(token) ? "jwt" : "api_key";
+    const kind = typeof token !== "string"
+      ? "none"
+      : looksLikeJwt(token)
+      ? "jwt"
+      : token.startsWith("csk_")
+      ? "api_key"
+      : "unknown";
     try {
       const identity = await this.verify(token, now);
       this.opts.throttle.success(remote);
