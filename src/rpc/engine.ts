@@ -92,8 +92,11 @@ export class RpcEngine {
     const req = msg as Record<string, unknown>;
     const hasId = Object.hasOwn(req, "id");
     const id = req.id;
-    if (hasId && id !== null && typeof id !== "string" && typeof id !== "number") {
-      return failure(null, invalidRequest("id must be a string, a number or null"));
+    if (
+      hasId && id !== null && typeof id !== "string" &&
+      !(typeof id === "number" && Number.isFinite(id))
+    ) {
+      return failure(null, invalidRequest("id must be a string, a finite number or null"));
     }
     const rid = (hasId ? id : null) as Id;
     const envelopeProblem = checkEnvelope(req);
