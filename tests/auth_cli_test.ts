@@ -222,6 +222,13 @@ Deno.test("cli apikey - bad input: one-line error, non-zero exit, nothing writte
     assert.equal(broken.code, 1);
     assert.match(broken.err[0], /^error: API key file .* is not valid JSON/);
     const help = await run(apikeyCommand, ["--help"]);
+    // the dispatcher's global --config is tolerated wherever it appears
+    await Deno.remove(file);
+    assert.equal((await run(apikeyCommand, ["list", "--config", "/x.yaml"])).code, 0);
+    assert.equal(
+      (await run(tokenCommand, ["create", "--config=/x.yaml", "--role", "viewer"])).code,
+      0,
+    );
     assert.equal(help.code, 0);
     assert.match(help.out[0], /apikey create --role/);
   });

@@ -7,6 +7,7 @@
  * most every `refreshIntervalMs` and reload it when its inode, size or mtime changed.
  * A file that becomes unreadable or corrupt fails closed: no key verifies until it is fixed.
  */
+import { Buffer } from "node:buffer";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { chmod, mkdir, rename, stat, unlink, writeFile } from "node:fs/promises";

@@ -3,6 +3,7 @@ import { ApiKeyError, type ApiKeyRecord, ApiKeyStore } from "../auth/apikeys.ts"
 import { parseDurationSeconds } from "../auth/duration.ts";
 import { isRole, ROLES } from "../auth/roles.ts";
 import { apiKeysFile } from "../auth/setup.ts";
+import { withoutConfigFlag } from "./token_cmd.ts";
 import { type CliCommand, type CliContext, CliUsageError, parseFlags } from "./types.ts";
 
 const USAGE = `usage:
@@ -16,7 +17,7 @@ The key file is security.api_keys_file (default <data_dir>/api-keys.json).`;
 
 /** The `apikey` command. */
 export const apikeyCommand: CliCommand = async (args, ctx) => {
-  const [sub, ...rest] = args;
+  const [sub, ...rest] = withoutConfigFlag(args);
   if (sub === undefined) {
     ctx.err(USAGE);
     return 2;

@@ -21,7 +21,7 @@ const USAGE = `usage:
 
 /** The `token` command. */
 export const tokenCommand: CliCommand = async (args, ctx) => {
-  const [sub, ...rest] = args;
+  const [sub, ...rest] = withoutConfigFlag(args);
   if (sub === undefined) {
     ctx.err(USAGE);
     return 2;
@@ -43,6 +43,16 @@ export const tokenCommand: CliCommand = async (args, ctx) => {
     return e instanceof CliUsageError ? 2 : 1;
   }
 };
+
+/** Drops the global `--config FILE` (handled by the dispatcher) from a command's arguments. */
+export function withoutConfigFlag(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--config") i++;
+    else if (!args[i].startsWith("--config=")) out.push(args[i]);
+  }
+  return out;
+}
 
 /** A logger whose lines go to the CLI's standard error. */
 export function cliLogger(ctx: CliContext): Logger {
