@@ -12,7 +12,7 @@ import { isRole, type Role } from "./roles.ts";
 
 /** Largest accepted token, in characters (bytes: tokens are ASCII). */
 export const MAX_TOKEN_BYTES = 8192;
-/** Allowed clock difference between the token issuer and this box, seconds. */
+/** Allowed clock difference for `nbf`/`iat` in the future, seconds (`exp` is strict). */
 export const CLOCK_SKEW_SECONDS = 60;
 /** Minimum secret length in bytes (HS256 key size). */
 export const MIN_SECRET_BYTES = 32;
@@ -120,6 +120,8 @@ export async function verifyToken(token: string, secret: string, now?: number): 
 function identityFromClaims(p: Record<string, unknown>, nowMs: number): Identity {
   const nowSec = Math.floor(nowMs / 1000);
   if (p.exp === undefined) throw authFailed("missing claim: exp");
+  // Expiry is strict (no skew), the same rule as the per-call check on a bound session.
+  if ((p.exp as number) * 1000 <= nowMs) throw authFailed("token expired");
   if (typeof p.iat === "number" && p.iat > nowSec + CLOCK_SKEW_SECONDS) {
     throw authFailed("token not yet valid (iat is in the future)");
   }
