@@ -1,0 +1,131 @@
+/**
+ * Runs an external tool (ffmpeg, ffprobe) with a hard timeout. The child gets its own process
+ * group, so a timeout or abort kills the tool AND everything it spawned (SIGTERM, then SIGKILL
+ * after a grace period). Output capture is bounded: only the last `maxOutputBytes` are kept.
+ */
+import { spawn } from "node:child_process";
+
+/** Result of {@link runProcess}. */
+export interface ProcessResult {
+  /** Exit code; null when the process was ended by a signal. */
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** The timeout fired and the process group was killed. */
+  timedOut: boolean;
+  /** The caller's AbortSignal fired and the process group was killed. */
+  aborted: boolean;
+}
+
+/** Options of {@link runProcess}. */
+export interface RunOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  cwd?: string;
+  /** Tail of stdout/stderr kept, each (default 64 KiB). */
+  maxOutputBytes?: number;
+  /** Time between SIGTERM and SIGKILL (default 1500 ms). */
+  killGraceMs?: number;
+}
+
+/** The executable does not exist (ENOENT) or may not be executed (EACCES). */
+export class ToolMissingError extends Error {
+  constructor(readonly tool: string, readonly path: string, cause?: unknown) {
+    super(`${tool} not found at ${path}`, cause === undefined ? undefined : { cause });
+    this.name = "ToolMissingError";
+  }
+}
+
+/** Keeps the last `max` bytes written to it. */
+class Tail {
+  #chunks: Uint8Array[] = [];
+  #size = 0;
+  constructor(private readonly max: number) {}
+  push(chunk: Uint8Array): void {
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+    while (this.#size > this.max && this.#chunks.length > 1) {
+      this.#size -= this.#chunks.shift()!.length;
+    }
+  }
+  text(): string {
+    const all = new Uint8Array(this.#size);
+    let at = 0;
+    for (const c of this.#chunks) all.set(c, (at += c.length) - c.length);
+    const start = Math.max(0, this.#size - this.max);
+    return new TextDecoder().decode(all.subarray(start));
+  }
+}
+
+/** Short name of a tool path for messages ("/usr/bin/ffmpeg" → "ffmpeg"). */
+export function toolName(cmd: string): string {
+  return cmd.split("/").pop() || cmd;
+}
+
+/** Kill a whole process group; ignores a group that is already gone. */
+function killGroup(pid: number, sig: "SIGTERM" | "SIGKILL"): void {
+  try {
+    process.kill(-pid, sig);
+  } catch { /* already gone */ }
+}
+
+/**
+ * Run `cmd args` to completion or until the timeout/abort. Rejects only with
+ * {@link ToolMissingError} (or another spawn error); a non-zero exit is a normal result.
+ */
+export function runProcess(cmd: string, args: string[], opts: RunOptions): Promise<ProcessResult> {
+  const max = opts.maxOutputBytes ?? 64 * 1024;
+  const grace = opts.killGraceMs ?? 1500;
+  return new Promise((resolve, reject) => {
+    const out = new Tail(max), err = new Tail(max);
+    let timedOut = false, aborted = false, settled = false;
+    let killTimer: ReturnType<typeof setTimeout> | undefined;
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const terminate = () => {
+      if (child.pid === undefined || killTimer) return;
+      killGroup(child.pid, "SIGTERM");
+      killTimer = setTimeout(() => killGroup(child.pid!, "SIGKILL"), grace);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      terminate();
+    }, opts.timeoutMs);
+    const onAbort = () => {
+      aborted = true;
+      terminate();
+    };
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    const cleanup = () => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+    };
+    child.stdout!.on("data", (c: Uint8Array) => out.push(c));
+    child.stderr!.on("data", (c: Uint8Array) => err.push(c));
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      if (killTimer) clearTimeout(killTimer);
+      reject(
+        e.code === "ENOENT" || e.code === "EACCES"
+          ? new ToolMissingError(toolName(cmd), cmd, e)
+          : e,
+      );
+    });
+    child.on("close", (code, signal) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      // The leader is gone; make sure nothing it spawned outlives it.
+      if (child.pid !== undefined) killGroup(child.pid, "SIGKILL");
+      if (killTimer) clearTimeout(killTimer);
+      resolve({ code, signal, stdout: out.text(), stderr: err.text(), timedOut, aborted });
+    });
+  });
+}
