@@ -162,6 +162,8 @@ export interface Config {
     quality: number;
     /** Hard timeout for one ffmpeg snapshot, seconds. */
     timeout: number;
+    /** RTSP transport of this service's own readers (snapshots, recording keepalive); default tcp. */
+    rtsp_transport?: "tcp" | "udp";
   };
   retention: {
     policy_type: "age" | "size" | "manual";
