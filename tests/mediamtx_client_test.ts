@@ -7,7 +7,12 @@ import { freePort } from "./support/rtsp.ts";
 /** API-only simulator: no path here has a command or source, so no media process starts. */
 async function withSim(fn: (sim: MediaMtxSim, c: MediaMtxClient) => Promise<void>) {
   const root = await Deno.makeTempDir();
-  const sim = await startMediaMtxSim({ rtspPort: 1, publishPort: 2, recordRoot: root });
+  const sim = await startMediaMtxSim({
+    rtspPort: 1,
+    publishPort: 2,
+    recordRoot: root,
+    media: false,
+  });
   try {
     await fn(sim, new MediaMtxClient({ baseUrl: sim.url, timeoutMs: 2000 }));
   } finally {

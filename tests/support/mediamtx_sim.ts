@@ -57,6 +57,8 @@ export interface MediaMtxSimOptions {
   recordRoot?: string;
   ffmpeg?: string;
   restartDelayMs?: number;
+  /** false = API only: no process is ever started (paths stay unavailable). Default true. */
+  media?: boolean;
 }
 
 const VERSION = "v1.20.1";
@@ -69,6 +71,7 @@ export async function startMediaMtxSim(opts: MediaMtxSimOptions): Promise<MediaM
     ffmpeg: opts.ffmpeg ?? "ffmpeg",
     recordRoot: opts.recordRoot ?? process.cwd(),
     restartDelayMs: opts.restartDelayMs ?? 5000,
+    media: opts.media ?? true,
   };
   const st = new SimState(env);
   const server = createServer((req, res) => {

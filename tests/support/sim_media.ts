@@ -31,6 +31,8 @@ export interface MediaEnv {
   recordRoot: string;
   /** Pause before restarting an exited hook/source (MediaMTX: 5 s). */
   restartDelayMs: number;
+  /** false = API-only simulator: no process is started. */
+  media: boolean;
 }
 
 const CODECS: Record<string, string> = {
@@ -82,6 +84,7 @@ export class PathMedia {
 
   /** Start the publisher/source and, when `record` is on, the recorder. */
   start(): void {
+    if (!this.env.media) return;
     const argv = this.publisherArgv();
     if (argv) this.loops.push(this.publisherLoop(argv.argv, argv.restart));
     this.setRecord(this.conf);
@@ -91,7 +94,7 @@ export class PathMedia {
   setRecord(conf: Record<string, unknown>): void {
     this.conf = conf;
     const want = conf.record === true;
-    if (want === this.recordOn || this.stopped) return;
+    if (want === this.recordOn || this.stopped || !this.env.media) return;
     this.recordOn = want;
     if (want) this.loops.push(this.recorderLoop());
     else {
