@@ -138,8 +138,8 @@ Deno.test("config validate - jwt secret: short ones refused and masked in the me
   const msg = one({ security: { jwt_secret_key: "hunter2" } });
   assert.equal(
     msg,
-    "security.jwt_secret_key: *** is too short: 7 characters, at least 32 needed " +
-      "(leave it empty to have a random one generated)",
+    "security.jwt_secret_key: *** is too short: 7 bytes, at least 32 needed " +
+      "(generate one with: openssl rand -base64 48; or leave it empty to have one generated)",
   );
   assert.ok(!msg.includes("hunter2"));
   assert.deepEqual(problems({ security: { jwt_secret_key: "x".repeat(32) } }), []);

@@ -57,10 +57,11 @@ export function checkValue(rule: Rule, value: unknown, secret = false): Checked 
         return bad(`${shown} is not a string (got ${typeName(value)})`);
       }
       if (rule.nonEmpty && value.trim() === "") return bad(`must not be empty`);
-      if (rule.minLength && value !== "" && value.length < rule.minLength) {
+      const bytes = new TextEncoder().encode(value).length;
+      if (rule.minLength && value !== "" && bytes < rule.minLength) {
         return bad(
-          `${shown} is too short: ${value.length} characters, at least ${rule.minLength} needed` +
-            ` (leave it empty to have a random one generated)`,
+          `${shown} is too short: ${bytes} bytes, at least ${rule.minLength} needed` +
+            ` (generate one with: openssl rand -base64 48; or leave it empty to have one generated)`,
         );
       }
       if (rule.pattern && !rule.pattern.test(value)) {

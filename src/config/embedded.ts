@@ -109,8 +109,9 @@ security:
     # Watch the certificate files and reload them in place on change (SIGHUP reloads too).
     # Env: CAMERA_SERVICE_SSL_WATCH.
     watch: true
-  # HS256 secret that signs and verifies JWTs; a secret, at least 32 characters.
-  # "" = a random one is generated into data_dir on first start (file mode 0600).
+  # HS256 secret that signs and verifies JWTs; a secret, at least 32 bytes (make one with
+  # \`openssl rand -base64 48\`). "" = a random one is generated into <data_dir>/jwt-secret on
+  # first start (file mode 0600) and used by \`token create\` too.
   # Env: CAMERA_SERVICE_JWT_SECRET (or CAMERA_SERVICE_SECURITY_JWT_SECRET_KEY).
   jwt_secret_key: ""
   # Default lifetime of tokens made by \`token create\`, seconds (24 h).

@@ -51,7 +51,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   const cwd = opts.cwd ?? process.cwd();
   const notes: string[] = [];
   const fromEnv = !opts.file && env.CAMERA_SERVICE_CONFIG ? env.CAMERA_SERVICE_CONFIG : undefined;
-  const file = opts.file ?? fromEnv;
+  const file = opts.file || fromEnv;
   const source = file ? resolve(cwd, file) : EMBEDDED_SOURCE;
   let text: string;
   if (file) {

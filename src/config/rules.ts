@@ -23,7 +23,7 @@ export type Rule =
     path?: boolean;
     /** Never printed: masked in messages, `config check` and logs. */
     secret?: boolean;
-    /** Minimum length when not empty. */
+    /** Minimum length in UTF-8 bytes when not empty. */
     minLength?: number;
   }
   | { kind: "enum"; values: readonly string[] }
