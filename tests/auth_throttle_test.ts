@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { TokenBucket } from "../src/auth/ratelimit.ts";
-import { AuthThrottle } from "../src/auth/throttle.ts";
+import { AuthThrottle, throttleKey } from "../src/auth/throttle.ts";
 import { memoryLogger } from "../src/observability/log.ts";
 
 const T0 = 1_000_000;
@@ -117,4 +117,23 @@ Deno.test("token bucket - fractional rates and disabled limit", () => {
   const b = new TokenBucket(1, 1);
   assert.equal(b.take(T0 + 5000), 0);
   assert.ok(b.take(T0) > 0);
+});
+
+Deno.test("throttle - IPv6 addresses are grouped by /64, IPv4-mapped ones as IPv4", () => {
+  assert.equal(throttleKey("192.0.2.7"), "192.0.2.7");
+  assert.equal(throttleKey("::ffff:192.0.2.7"), "192.0.2.7");
+  assert.equal(throttleKey("2001:db8:0:1::5"), "2001:db8:0:1::/64");
+  assert.equal(throttleKey("2001:0db8:0000:0001:aaaa:bbbb:cccc:dddd"), "2001:db8:0:1::/64");
+  assert.equal(throttleKey("[2001:db8::1]"), "2001:db8:0:0::/64");
+  assert.equal(throttleKey("fe80::1%eth0"), "fe80:0:0:0::/64");
+  assert.equal(throttleKey("::1"), "0:0:0:0::/64");
+  assert.equal(throttleKey("unix-socket"), "unix-socket");
+
+  const th = new AuthThrottle({ max_failures: 2, window_seconds: 60, lockout_seconds: 60 });
+  th.failure("2001:db8:0:1::5", T0);
+  th.failure("2001:db8:0:1::6", T0);
+  assert.equal(th.check("2001:db8:0:1:ffff::1", T0).allowed, false);
+  assert.equal(th.check("2001:db8:0:2::5", T0).allowed, true);
+  th.success("2001:db8:0:1::7");
+  assert.equal(th.check("2001:db8:0:1::5", T0).allowed, true);
 });

@@ -5,7 +5,10 @@
  * each further lockout before a success doubles that (up to 16x). Memory is bounded: at most
  * `max_entries` addresses are tracked, stale ones are pruned first, then the least recently
  * failing ones are evicted. All `now` arguments are milliseconds since the epoch.
+ * Addresses are grouped by `throttleKey`: IPv4-mapped IPv6 as IPv4, other IPv6 by /64 prefix
+ * (one host usually owns a whole /64, so rotating within it does not escape the lockout).
  */
+import { isIPv6 } from "node:net";
 import type { Logger } from "../observability/log.ts";
 
 /** Throttle settings (config: security.auth_max_failures / auth_failure_window / auth_lockout). */
@@ -29,6 +32,19 @@ interface Entry {
 }
 
 const MAX_GROWTH = 16;
+
+/** The throttling key of a remote address: IPv4 as is, IPv6 by its /64 prefix. */
+export function throttleKey(addr: string): string {
+  const a = addr.replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
+  if (mapped) return mapped[1];
+  if (!isIPv6(a)) return addr;
+  const [head, tail = ""] = a.toLowerCase().split("::");
+  const h = head ? head.split(":") : [];
+  const t = a.includes("::") && tail ? tail.split(":") : [];
+  const groups = [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill("0"), ...t];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+}
 
 /** Per-address failed-authentication throttle. */
 export class AuthThrottle {
@@ -54,14 +70,15 @@ export class AuthThrottle {
 
   /** Whether `addr` may attempt to authenticate now; if not, how long until it may. */
   check(addr: string, now = Date.now()): { allowed: boolean; retry_after_ms: number } {
-    const e = this.entries.get(addr);
+    const e = this.entries.get(throttleKey(addr));
     if (!e || e.lockedUntil <= now) return { allowed: true, retry_after_ms: 0 };
     return { allowed: false, retry_after_ms: e.lockedUntil - now };
   }
 
   /** Records a failed attempt; returns whether it caused (or hit) a lockout. */
-  failure(addr: string, now = Date.now()): { locked: boolean; retry_after_ms: number } {
+  failure(remote: string, now = Date.now()): { locked: boolean; retry_after_ms: number } {
     if (this.opts.max_failures <= 0) return { locked: false, retry_after_ms: 0 };
+    const addr = throttleKey(remote);
     const windowMs = this.opts.window_seconds * 1000;
     let e = this.entries.get(addr);
     if (e) this.entries.delete(addr); // re-inserted below: Map order = least recent first
@@ -76,7 +93,8 @@ export class AuthThrottle {
       e.lockedUntil = now + lockMs;
       e.failures = [];
       this.opts.log?.warn("authentication lockout", {
-        remote: addr,
+        remote,
+        ...(addr !== remote ? { group: addr } : {}),
         failures: this.opts.max_failures,
         window_seconds: this.opts.window_seconds,
         lockout_seconds: lockMs / 1000,
@@ -91,7 +109,7 @@ export class AuthThrottle {
 
   /** Records a successful authentication: forgets the address's failures. */
   success(addr: string): void {
-    this.entries.delete(addr);
+    this.entries.delete(throttleKey(addr));
   }
 
   /** Number of tracked addresses (for metrics and tests). */
