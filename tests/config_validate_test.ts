@@ -90,6 +90,28 @@ Deno.test("config validate - types: booleans, numbers, strings, lists, sections"
   );
 });
 
+Deno.test("config validate - host names and addresses", () => {
+  for (
+    const h of ["0.0.0.0", "::", "::1", "127.0.0.1", "localhost", "box-1.example.com", "fd00::5"]
+  ) {
+    assert.deepEqual(
+      problems({ server: { host: h, public_host: h }, mediamtx: { host: h } }),
+      [],
+      h,
+    );
+  }
+  assert.deepEqual(problems({ server: { public_host: "" } }), []);
+  assert.match(
+    one({ server: { public_host: "https://box.example.com" } }),
+    /^server\.public_host: "https:\/\/box\.example\.com" is not a host name or IP address/,
+  );
+  assert.match(
+    one({ mediamtx: { host: "127.0.0.1:9997" } }),
+    /^mediamtx\.host: .* is not a host name/,
+  );
+  assert.match(one({ health: { host: "my host" } }), /^health\.host:/);
+});
+
 Deno.test("config validate - enums list their values", () => {
   assert.equal(
     one({ security: { ssl: { verify_mode: "REQUIRED" } } }),

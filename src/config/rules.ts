@@ -35,17 +35,25 @@ const positive = { kind: "number", positive: true } as const;
 const nonNegative = { kind: "number", min: 0 } as const;
 const path = { kind: "string", path: true } as const;
 const word = { kind: "string", nonEmpty: true } as const;
+const HOST = /^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)$/;
+const hostText = "a host name or IP address without scheme, port or brackets (e.g. 192.168.1.10)";
+const host = { kind: "string", nonEmpty: true, pattern: HOST, patternText: hostText } as const;
 
 /** Explicit rules by dotted key path. */
 export const RULES: Record<string, Rule> = {
   "data_dir": { kind: "string", path: true, nonEmpty: true },
 
-  "server.host": word,
+  "server.host": host,
   "server.port": { kind: "port" },
   "server.websocket_path": {
     kind: "string",
     pattern: /^\/[^\s?#]*$/,
     patternText: "a URL path starting with / (no spaces, query or fragment)",
+  },
+  "server.public_host": {
+    kind: "string",
+    pattern: new RegExp(`${HOST.source}|^$`),
+    patternText: `${hostText}, or "" for this machine's host name`,
   },
   "server.max_connections": { kind: "int", min: 1 },
   "server.max_frame_bytes": { kind: "int", min: 1024 },
@@ -57,7 +65,7 @@ export const RULES: Record<string, Rule> = {
   "server.max_send_queue": { kind: "int", min: 1 },
   "server.shutdown_timeout": nonNegative,
 
-  "health.host": word,
+  "health.host": host,
   "health.port": { kind: "port" },
   "health.metrics_access": { kind: "enum", values: ["open", "loopback", "token"] },
 
@@ -78,7 +86,7 @@ export const RULES: Record<string, Rule> = {
   "security.auth_lockout": nonNegative,
   "security.download_url_ttl": { kind: "int", min: 1 },
 
-  "mediamtx.host": word,
+  "mediamtx.host": host,
   "mediamtx.api_port": { kind: "port", min: 1 },
   "mediamtx.rtsp_port": { kind: "port", min: 1 },
   "mediamtx.hls_port": { kind: "port", min: 1 },
