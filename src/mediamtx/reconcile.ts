@@ -9,9 +9,10 @@
  *   live, the path keeps its readers). Anything else → `replace` with the desired conf.
  * - Recording state: the desired map is the truth for the keys it contains. The recordings module
  *   toggles `record` with a patch; so that a reconcile never turns off an active recording, a
- *   `replace` carries over the live values of {@link PRESERVED_KEYS} that the desired conf does not
- *   mention. After a MediaMTX restart those live values are gone, so the wiring should put active
- *   recordings into `desired()` (record fields) to have them re-applied.
+ *   `replace` of a path that is recording (live `record: true`) and whose desired conf has no
+ *   `record` key carries over the live values of {@link PRESERVED_KEYS} it does not mention. After a MediaMTX restart those live values are gone, so the wiring should put active
+ *   recordings into `desired()` (record fields) to have them re-applied. A desired conf that sets
+ *   `record` itself wins (its value is applied, true or false).
  * - Managed paths (name matches `managedPrefix`, default ^camera[0-9]+$) that are not desired are
  *   deleted. Other paths are never touched.
  */
@@ -101,10 +102,7 @@ export class PathReconciler {
           report.updated.push(name);
           log.info("mediamtx path patched", { path: name, keys: diff });
         } else {
-          const full: PathConf = { ...conf };
-          for (const k of PRESERVED_KEYS) {
-            if (!(k in full) && have[k] !== undefined) full[k] = have[k];
-          }
+          const full = withPreservedRecording(conf, have);
           await client.replacePathConfig(name, full);
           report.updated.push(name);
           log.info("mediamtx path replaced", { path: name, keys: diff });
@@ -127,6 +125,21 @@ export class PathReconciler {
     }
     return report;
   }
+}
+
+/**
+ * `conf` plus the live recording settings when MediaMTX is recording and `conf` does not say
+ * otherwise (so a replace keeps the recording). Zero durations ("") are sent as "0s".
+ */
+export function withPreservedRecording(conf: PathConf, have: PathConf): PathConf {
+  const full: PathConf = { ...conf };
+  if ("record" in conf || have.record !== true) return full;
+  for (const k of PRESERVED_KEYS) {
+    const v = have[k];
+    if (k in full || v === undefined) continue;
+    full[k] = v === "" && DURATION_KEY.test(k) ? "0s" : v;
+  }
+  return full;
 }
 
 /** Keys of `want` whose value differs from `have` (durations and JSON values normalised). */
