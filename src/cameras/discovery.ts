@@ -36,6 +36,8 @@ export class DeviceDiscovery {
   #debounce: ReturnType<typeof setTimeout> | null = null;
   #chain: Promise<void> = Promise.resolve();
   #stopped = false;
+  #watchFailed = false;
+  #started = false;
 
   constructor(private opts: DiscoveryOptions, private handlers: DiscoveryHandlers) {}
 
@@ -54,21 +56,8 @@ export class DeviceDiscovery {
     this.#stopped = false;
     await this.scan();
     if (this.#stopped) return;
-    try {
-      this.#watcher = watch(this.opts.deviceDir, { persistent: false }, (_ev, file) => {
-        if (file === null || /^video\d+$/.test(String(file))) this.#scheduleScan();
-      });
-      this.#watcher.on("error", (err) => {
-        this.opts.log.warn("device folder watch failed; relying on the poll", { error: err });
-        this.#watcher?.close();
-        this.#watcher = null;
-      });
-    } catch (err) {
-      this.opts.log.warn("cannot watch the device folder; relying on the poll", {
-        device_dir: this.opts.deviceDir,
-        error: err as Error,
-      });
-    }
+    this.#started = true;
+    this.#ensureWatch();
     if (this.opts.pollIntervalSec > 0) {
       this.#poll = setInterval(() => void this.scan(), this.opts.pollIntervalSec * 1000);
     }
@@ -77,6 +66,7 @@ export class DeviceDiscovery {
   /** Stops watching and polling. In-flight handler calls finish on their own. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#started = false;
     this.#watcher?.close();
     this.#watcher = null;
     if (this.#poll) clearInterval(this.#poll);
@@ -103,6 +93,36 @@ export class DeviceDiscovery {
     }
   }
 
+  /** Starts the folder watch if it is not running (again after the folder came back). */
+  #ensureWatch(): void {
+    if (this.#watcher || this.#stopped) return;
+    try {
+      const w = watch(this.opts.deviceDir, { persistent: false }, (_ev, file) => {
+        if (file === null || /^video\d+$/.test(String(file))) this.#scheduleScan();
+      });
+      w.on("error", (err) => {
+        if (!this.#watchFailed) {
+          this.opts.log.warn("cannot watch the device folder; relying on the poll", {
+            device_dir: this.opts.deviceDir,
+            error: err,
+          });
+        }
+        this.#watchFailed = true;
+        w.close();
+        if (this.#watcher === w) this.#watcher = null;
+      });
+      this.#watcher = w;
+    } catch (err) {
+      if (!this.#watchFailed) {
+        this.opts.log.warn("cannot watch the device folder; relying on the poll", {
+          device_dir: this.opts.deviceDir,
+          error: err as Error,
+        });
+      }
+      this.#watchFailed = true;
+    }
+  }
+
   #scheduleScan(): void {
     if (this.#stopped) return;
     if (this.#debounce) clearTimeout(this.#debounce);
@@ -116,6 +136,7 @@ export class DeviceDiscovery {
     if (this.#stopped) return;
     const [lo, hi] = this.opts.range;
     let names: string[];
+    let readOk = true;
     try {
       names = await readdir(this.opts.deviceDir);
     } catch (err) {
@@ -124,6 +145,7 @@ export class DeviceDiscovery {
         error: err as Error,
       });
       names = [];
+      readOk = false;
     }
     const now = new Set<number>();
     for (const name of names) {
@@ -140,5 +162,6 @@ export class DeviceDiscovery {
       this.#present.add(n);
       await this.handlers.added(n, this.pathOf(n));
     }
+    if (this.#started && readOk && !this.#watcher) this.#ensureWatch();
   }
 }

@@ -134,7 +134,7 @@ export interface CapabilitySummary {
   formats: string[];
   /** "WxH", largest first, unique over all formats. */
   resolutions: string[];
-  /** Whole frames per second, highest first, unique over all formats and sizes. */
+  /** Whole frame rates, highest first, unique over all formats and sizes. */
   fps_options: number[];
 }
 
@@ -145,7 +145,10 @@ export function summarize(formats: V4l2Format[]): CapabilitySummary {
   for (const f of formats) {
     for (const s of f.sizes) {
       sizes.set(`${s.width}x${s.height}`, s.width * s.height);
-      for (const r of s.fps) if (Math.round(r) > 0) fps.add(Math.round(r));
+      for (const r of s.fps) {
+        // The contract's fps_options are integers: fractional rates (7.5) are left out.
+        if (Math.round(r) > 0 && Math.abs(r - Math.round(r)) < 0.01) fps.add(Math.round(r));
+      }
     }
   }
   return {
