@@ -113,6 +113,7 @@ export function defaultConfig(): Config {
       format: "jpg",
       quality: 85,
       timeout: 10,
+      rtsp_transport: "tcp",
     },
     retention: {
       policy_type: "age",

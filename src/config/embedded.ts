@@ -255,6 +255,9 @@ snapshots:
   quality: 85
   # Hard timeout of one snapshot, seconds. Env: CAMERA_SERVICE_SNAPSHOTS_TIMEOUT.
   timeout: 10
+  # RTSP transport this service's own readers use (snapshots, recording keepalive): tcp or udp.
+  # Env: CAMERA_SERVICE_SNAPSHOTS_RTSP_TRANSPORT.
+  rtsp_transport: tcp
 
 # Automatic cleanup of recordings and snapshots (also settable at run time by an admin).
 retention:

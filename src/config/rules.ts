@@ -35,7 +35,8 @@ const positive = { kind: "number", positive: true } as const;
 const nonNegative = { kind: "number", min: 0 } as const;
 const path = { kind: "string", path: true } as const;
 const word = { kind: "string", nonEmpty: true } as const;
-const HOST = /^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)$/;
+const HOST =
+  /^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)$/;
 const hostText = "a host name or IP address without scheme, port or brackets (e.g. 192.168.1.10)";
 const host = { kind: "string", nonEmpty: true, pattern: HOST, patternText: hostText } as const;
 
@@ -136,6 +137,7 @@ export const RULES: Record<string, Rule> = {
   "snapshots.format": { kind: "enum", values: ["jpg", "png"] },
   "snapshots.quality": { kind: "int", min: 1, max: 100 },
   "snapshots.timeout": positive,
+  "snapshots.rtsp_transport": { kind: "enum", values: ["tcp", "udp"] },
 
   "retention.policy_type": { kind: "enum", values: ["age", "size", "manual"] },
   "retention.max_age_days": positive,
