@@ -76,9 +76,6 @@ export class Service {
     await mkdir(config.data_dir, { recursive: true, mode: 0o700 });
     const auth = await createAuth(config, log);
     if (auth.secretProblem) log.warn(`JWT secret: ${auth.secretProblem}`);
-    if (auth.secret.generated) {
-      log.info("generated a JWT secret", { file: auth.secret.file });
-    }
 
     if (config.security.ssl.enabled) {
       this.#tls = await TlsRuntime.create(config, log, this.metrics);

@@ -13,6 +13,8 @@ import type { Session } from "./session.ts";
 export interface RequestAuthenticator {
   authenticate(token: unknown, remote: string): Promise<Identity>;
   stillValid(identity: Identity, now?: number): boolean;
+  /** Why an identity is no longer valid ("token expired", "API key revoked"), or null. */
+  validityProblem?(identity: Identity, now?: number): string | null;
 }
 
 /** Observes each finished call (metrics). */
@@ -182,7 +184,7 @@ export class RpcEngine {
     }
     if (!this.opts.auth.stillValid(identity)) {
       if (session.identity === identity) session.identity = null;
-      throw authFailed("token expired");
+      throw authFailed(this.opts.auth.validityProblem?.(identity) ?? "token expired");
     }
     if (!roleAtLeast(identity.role, need as Identity["role"])) {
       throw permissionDenied(need, identity.role);
