@@ -169,8 +169,7 @@ export class MediaMtxClient {
       if (timedOut) {
         throw new MediaMtxError("timeout", `${what}: no answer within ${this.opts.timeoutMs} ms`);
       }
-      const msg = e instanceof Error ? e.message : String(e);
-      throw new MediaMtxError("unreachable", `${what}: ${msg}`, { cause: e });
+      throw new MediaMtxError("unreachable", `${what}: unreachable: ${describe(e)}`, { cause: e });
     } finally {
       clearTimeout(timer);
     }
@@ -204,6 +203,15 @@ export function errorText(text: string): string {
     // plain-text body (e.g. "404 page not found")
   }
   return text.trim().slice(0, 200) || "(empty body)";
+}
+
+/** An error message with its cause chain ("fetch failed: connect ECONNREFUSED ..."). */
+function describe(e: unknown): string {
+  const parts: string[] = [];
+  for (let x = e, i = 0; x && i < 4; x = (x as { cause?: unknown }).cause, i++) {
+    parts.push(x instanceof Error ? x.message : String(x));
+  }
+  return parts.join(": ");
 }
 
 function asObject(x: unknown, what: string): Record<string, unknown> {

@@ -122,14 +122,14 @@ export class MediaMtxMonitor {
     return p;
   }
 
-  /** Poll interval when up; exponential backoff with jitter (50–100 %) when down. */
   private nextDelay(): number {
     const { intervalMs, backoffMaxMs } = this.opts;
-    const n = this.st.consecutive_failures;
-    if (n === 0) return intervalMs;
-    const base = Math.min(backoffMaxMs, intervalMs * 2 ** Math.min(n - 1, 30));
-    const r = (this.opts.random ?? Math.random)();
-    return Math.max(1, Math.round(base * (0.5 + 0.5 * r)));
+    return backoffDelay({
+      failures: this.st.consecutive_failures,
+      intervalMs,
+      maxMs: backoffMaxMs,
+      random: (this.opts.random ?? Math.random)(),
+    });
   }
 
   private async check(): Promise<void> {
@@ -199,4 +199,16 @@ export class MediaMtxMonitor {
       }
     }
   }
+}
+
+/**
+ * Delay before the next check: the interval while up; while down, interval × 2^(failures-1)
+ * capped at maxMs, with jitter (50–100 % of that, `random` in [0, 1)).
+ */
+export function backoffDelay(
+  o: { failures: number; intervalMs: number; maxMs: number; random: number },
+): number {
+  if (o.failures === 0) return o.intervalMs;
+  const base = Math.min(o.maxMs, o.intervalMs * 2 ** Math.min(o.failures - 1, 30));
+  return Math.max(1, Math.round(base * (0.5 + 0.5 * o.random)));
 }
