@@ -253,3 +253,34 @@ Deno.test("config resolveConfig - builds a validated config from an object", () 
       e instanceof ConfigError && /server\.port: -1 is not a valid port/.test(e.message),
   );
 });
+
+Deno.test("config rules - every rule names a key that exists in defaultConfig()", async () => {
+  const { RULES } = await import("../src/config/rules.ts");
+  const defaults = defaultConfig() as unknown as Record<string, unknown>;
+  for (const path of Object.keys(RULES)) {
+    const value = path.split(".").reduce<unknown>(
+      (node, k) => (node as Record<string, unknown> | undefined)?.[k],
+      defaults,
+    );
+    assert.notEqual(value, undefined, `rule for ${path} has no default`);
+  }
+});
+
+Deno.test("config env - every scalar key has its own, distinct variable name", () => {
+  const names = new Map<string, string>();
+  const visit = (node: Record<string, unknown>, prefix: string) => {
+    for (const [k, v] of Object.entries(node)) {
+      const path = prefix ? `${prefix}.${k}` : k;
+      if (v && typeof v === "object" && !Array.isArray(v)) {
+        visit(v as Record<string, unknown>, path);
+      } else if (path !== "camera.sources") {
+        const name = envVarName(path);
+        assert.equal(names.get(name), undefined, `${name} used by ${names.get(name)} and ${path}`);
+        names.set(name, path);
+        assert.equal(envVarTable().get(name), path);
+      }
+    }
+  };
+  visit(defaultConfig() as unknown as Record<string, unknown>, "");
+  assert.ok(names.size > 80, `only ${names.size} keys`);
+});
