@@ -73,7 +73,7 @@ Deno.test("config env - overrides are parsed by the key's type", async () => {
         CAMERA_SERVICE_LOGGING_FORMAT: "text",
         CAMERA_SERVICE_JWT_SECRET: "k".repeat(32),
         CAMERA_SERVICE_MEDIAMTX_API_PORT: "19997",
-        CAMERA_SERVICE_SSL_VERIFY_MODE: "CERT_OPTIONAL",
+        CAMERA_SERVICE_SSL_VERIFY_MODE: " CERT_OPTIONAL ",
         CAMERA_SERVICE_SSL_CA_FILE: "ca.pem",
       },
     });

@@ -160,6 +160,8 @@ export function parseEnvValue(opts: {
     }
     case "string":
       return { value: rule.path && raw !== "" ? resolve(cwd, raw) : raw };
+    case "enum":
+      return { value: text };
     default:
       return { value: raw };
   }
