@@ -37,7 +37,9 @@ export function ffprobe(path: string, timeoutMs = 15_000): MediaProber {
         file,
       ], { timeoutMs });
     } catch (e) {
-      if (e instanceof ToolMissingError) throw dependencyFailed("ffprobe", e.message);
+      if (e instanceof ToolMissingError) {
+        throw dependencyFailed("ffprobe", `ffprobe not found at ${e.path}`);
+      }
       throw e;
     }
     if (r.timedOut) throw dependencyFailed("ffprobe", `ffprobe timed out on ${fileLabel(file)}`);

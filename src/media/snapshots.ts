@@ -150,7 +150,9 @@ export class SnapshotService {
       return { tmp, at: new Date() };
     } catch (e) {
       await rm(tmp, { force: true });
-      if (e instanceof ToolMissingError) throw dependencyFailed("ffmpeg", e.message);
+      if (e instanceof ToolMissingError) {
+        throw dependencyFailed("ffmpeg", `ffmpeg not found at ${e.path}`);
+      }
       throw e;
     } finally {
       this.#inflight.delete(key);
