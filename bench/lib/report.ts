@@ -1,0 +1,435 @@
+/**
+ * Renders a bench run as Markdown (printed, and written to bench/RESULTS.md): the machine,
+ * the exact command, the tables per scenario, the service as ratios to the bare baselines
+ * measured in the same run, and the issue-6 targets with pass/miss and by how much.
+ */
+import type { ServerSpec } from "./servers.ts";
+import { field, fmt, med, ratio, type RunRecord } from "./stats.ts";
+
+/** Everything the report needs from run.ts. */
+export interface ReportContext {
+  started: Date;
+  finished: Date;
+  machine: { nproc: number; model: string; kernel: string };
+  loadBefore: number[];
+  loadAfter: number[];
+  versions: Record<string, string>;
+  command: string;
+  client: string;
+  plan: {
+    quick: boolean;
+    durationS: number;
+    warmupS: number;
+    pingCs: number[];
+    repsAt100: number;
+    gclCs: number[];
+    churnC: number;
+    fanoutN: number;
+    fanoutRounds: number;
+    idleN: number;
+    startupRounds: number;
+  };
+  specs: ServerSpec[];
+  runs: RunRecord[];
+  notes: string[];
+}
+
+const DENO_SERVE = "bare Deno.serve";
+
+/** One checked target. */
+interface Verdict {
+  target: string;
+  server: string;
+  measured: string;
+  goal: string;
+  result: string;
+}
+
+/** "pass (margin)" / "miss by x (y %)" for a value that must be at least / at most `goal`. */
+export function verdict(value: number | null, goal: number, atLeast: boolean, unit = ""): string {
+  if (value === null) return "not measured";
+  const ok = atLeast ? value >= goal : value <= goal;
+  const diff = Math.abs(value - goal);
+  const pct = goal ? Math.round((diff / goal) * 100) : 0;
+  const d = `${diff < 10 ? diff.toFixed(2) : Math.round(diff)}${unit}`;
+  return ok ? `pass (margin ${d}, ${pct} %)` : `**miss** by ${d} (${pct} %)`;
+}
+
+function table(head: string[], rows: string[][]): string {
+  return [
+    `| ${head.join(" | ")} |`,
+    `| ${head.map(() => "---").join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+}
+
+function errorsOf(runs: RunRecord[], server: string, scenario: string): string {
+  const failed = runs.filter((r) =>
+    r.server === server && r.scenario === scenario && r.report.error
+  );
+  const errs = runs.filter((r) => r.server === server && r.scenario === scenario)
+    .reduce((n, r) => n + (field(r.report, "errors") ?? 0), 0);
+  const parts = [];
+  if (failed.length) {
+    parts.push(`${failed.length} run(s) failed: ${String(failed[0].report.error).slice(0, 160)}`);
+  }
+  if (errs) parts.push(`${errs} request errors`);
+  return parts.join("; ");
+}
+
+/** Builds the whole Markdown document. */
+export function renderReport(ctx: ReportContext): string {
+  const { runs, plan } = ctx;
+  const names = ctx.specs.map((s) => s.name).filter((n) => runs.some((r) => r.server === n));
+  const services = ctx.specs.filter((s) => s.kind === "service" && names.includes(s.name));
+  const out: string[] = [];
+  const m = ctx.machine;
+  out.push("# Benchmark results", "");
+  out.push(
+    `Run ${ctx.started.toISOString().slice(0, 16).replace("T", " ")}–` +
+      `${ctx.finished.toISOString().slice(11, 16)} UTC with \`${ctx.command}\`` +
+      `${plan.quick ? " (quick mode: shorter, fewer points; indicative only)" : ""}.`,
+    "",
+    `- Machine: ${m.nproc} cores, ${m.model}, Linux ${m.kernel}. Load average before ` +
+      `${ctx.loadBefore.map((x) => x.toFixed(2)).join(" / ")}, after ` +
+      `${
+        ctx.loadAfter.map((x) => x.toFixed(2)).join(" / ")
+      } (1/5/15 min). The machine is shared: ` +
+      "absolute numbers move with other work; compare ratios within this run.",
+    `- Runtimes: ${ctx.versions.deno}; node ${ctx.versions.node}. Load generator: \`ws\` client ` +
+      `under ${ctx.client}, in its own process (bench/loadgen.ts), TLS (certificate not verified).`,
+    `- Method: closed loop (each connection waits for its answer), ${plan.warmupS} s warm-up then ` +
+      `${plan.durationS} s measured per run. At C=100 the servers are run ${plan.repsAt100}x, ` +
+      "interleaved, and the tables show medians; other points are single runs. Server CPU per " +
+      "message = (utime+stime of the server process over the measured window) / answers; it is " +
+      "the fair server figure when the client is the bottleneck (PERF.md).",
+    `- Servers: ${names.join("; ")}.` +
+      (services.length ? "" : " **The service was not available in this run: baselines only.**"),
+    "",
+  );
+
+  out.push("## Targets (issue 6)", "");
+  out.push(targetsTable(ctx, services));
+  out.push("");
+
+  const pingCs = plan.pingCs.filter((c) =>
+    runs.some((r) => r.scenario === "ping" && r.connections === c)
+  );
+  if (pingCs.length) {
+    out.push("## `ping` over WSS: requests/s (p50 / p99 ms)", "");
+    out.push(table(
+      ["server", ...pingCs.map((c) => `C=${c}`)],
+      names.map((n) => [
+        n,
+        ...pingCs.map((c) => {
+          const s = { server: n, scenario: "ping", connections: c };
+          return `${fmt(med(runs, s, "rps"))} (${fmt(med(runs, s, "latency.p50_ms"), 2)} / ${
+            fmt(med(runs, s, "latency.p99_ms"), 2)
+          })`;
+        }),
+      ]),
+    ));
+    out.push("", "Server CPU per message (µs) and server RSS at the end of the run (MB):", "");
+    out.push(table(
+      ["server", ...pingCs.map((c) => `C=${c}`)],
+      names.map((n) => [
+        n,
+        ...pingCs.map((c) => {
+          const s = { server: n, scenario: "ping", connections: c };
+          return `${fmt(med(runs, s, "server.cpu_us_per_msg"))} µs, ${
+            fmt(med(runs, s, "server.rss_mb"))
+          } MB`;
+        }),
+      ]),
+    ));
+    const errs = names.map((n) => [n, errorsOf(runs, n, "ping")]).filter(([, e]) => e);
+    if (errs.length) out.push("", ...errs.map(([n, e]) => `- ${n}: ${e}`));
+    out.push("");
+  }
+
+  if (services.length && pingCs.includes(100)) {
+    out.push("## The service against the bare servers (ping, C=100, same run)", "");
+    out.push(table(
+      [
+        "service",
+        "rps / same-stack bare",
+        "rps / Deno.serve",
+        "µs/msg / same-stack bare",
+        "µs/msg / Deno.serve",
+      ],
+      services.map((s) => {
+        const at = (server: string, path: string) =>
+          med(runs, { server, scenario: "ping", connections: 100 }, path);
+        const r = (a: number | null) => a === null ? "–" : a.toFixed(2);
+        return [
+          `${s.name} vs ${s.baseline}`,
+          r(ratio(at(s.name, "rps"), at(s.baseline!, "rps"))),
+          r(ratio(at(s.name, "rps"), at(DENO_SERVE, "rps"))),
+          r(ratio(at(s.name, "server.cpu_us_per_msg"), at(s.baseline!, "server.cpu_us_per_msg"))),
+          r(ratio(at(s.name, "server.cpu_us_per_msg"), at(DENO_SERVE, "server.cpu_us_per_msg"))),
+        ];
+      }),
+    ));
+    out.push("");
+  }
+
+  const gcl = runs.filter((r) => r.scenario === "get_camera_list");
+  if (gcl.length) {
+    out.push("## `get_camera_list` (16 cameras), authenticated", "");
+    const rows: string[][] = [];
+    for (const s of services) {
+      for (const c of plan.gclCs) {
+        const sel = { server: s.name, scenario: "get_camera_list", connections: c };
+        if (!gcl.some((r) => r.server === s.name && r.connections === c)) continue;
+        rows.push([
+          s.name,
+          String(c),
+          fmt(med(runs, sel, "rps")),
+          fmt(med(runs, sel, "latency.p50_ms"), 2),
+          fmt(med(runs, sel, "latency.p99_ms"), 2),
+          fmt(med(runs, sel, "server.cpu_us_per_msg")),
+          fmt(med(runs, sel, "cameras"), 0),
+          errorsOf(runs, s.name, "get_camera_list") || "none",
+        ]);
+      }
+    }
+    out.push(
+      table(["server", "C", "rps", "p50 ms", "p99 ms", "µs/msg", "cameras listed", "errors"], rows),
+      "",
+    );
+  }
+
+  const churn = runs.filter((r) => r.scenario === "authenticate");
+  if (churn.length) {
+    out.push(
+      "## `authenticate` churn",
+      "",
+      "One cycle = connect (full TLS handshake) + authenticate + one `get_camera_list` + close; " +
+        `C=${plan.churnC} concurrent loops. Server CPU is per cycle.`,
+      "",
+    );
+    out.push(
+      table(
+        ["server", "cycles/s", "p50 ms", "p99 ms", "server µs/cycle", "errors"],
+        churn.map((r) => [
+          r.server,
+          fmt(field(r.report, "rps")),
+          fmt(field(r.report, "latency.p50_ms"), 2),
+          fmt(field(r.report, "latency.p99_ms"), 2),
+          fmt(field(r.report, "server.cpu_us_per_msg")),
+          r.report.error
+            ? String(r.report.error).slice(0, 120)
+            : String(field(r.report, "errors") ?? "–"),
+        ]),
+      ),
+      "",
+    );
+  }
+
+  const fan = runs.filter((r) => r.scenario === "fanout");
+  if (fan.length) {
+    out.push(
+      "## Notification fan-out",
+      "",
+      `${plan.fanoutN} authenticated sessions subscribed to camera_status_update; each round creates ` +
+        "or removes a fake /dev/video20 in the service's device_dir. Trigger→first includes the " +
+        "discovery watch (debounced) and probe; first→last is the hub's fan-out as seen by one client " +
+        "process reading all sessions on one core.",
+      "",
+    );
+    out.push(
+      table(
+        [
+          "server",
+          "rounds complete",
+          "trigger→first p50 ms",
+          "trigger→last p50 / p99 / max ms",
+          "first→last p50 / p99 ms",
+        ],
+        fan.map((r) =>
+          r.report.error
+            ? [r.server, `error: ${String(r.report.error).slice(0, 160)}`, "", "", ""]
+            : [
+              r.server,
+              `${r.report.rounds_complete}/${r.report.rounds_run}`,
+              fmt(field(r.report, "trigger_to_first.p50_ms"), 2),
+              `${fmt(field(r.report, "trigger_to_last.p50_ms"), 2)} / ${
+                fmt(field(r.report, "trigger_to_last.p99_ms"), 2)
+              } / ${fmt(field(r.report, "trigger_to_last.max_ms"), 2)}`,
+              `${fmt(field(r.report, "first_to_last.p50_ms"), 2)} / ${
+                fmt(field(r.report, "first_to_last.p99_ms"), 2)
+              }`,
+            ]
+        ),
+      ),
+      "",
+    );
+  }
+
+  const idle = runs.filter((r) => r.scenario === "idle");
+  if (idle.length) {
+    out.push(
+      "## Memory with open connections",
+      "",
+      `${plan.idleN} WSS connections held (authenticated for the service; the bare servers have no ` +
+        "authentication), each answered one ping, then 2 s of quiet.",
+      "",
+    );
+    out.push(
+      table(
+        [
+          "server",
+          "RSS before MB",
+          `RSS with ${plan.idleN} MB`,
+          "served",
+          "still open",
+          "connect s",
+        ],
+        idle.map((r) =>
+          r.report.error
+            ? [r.server, `error: ${String(r.report.error).slice(0, 160)}`, "", "", "", ""]
+            : [
+              r.server,
+              fmt(field(r.report, "server_rss_before_mb")),
+              fmt(field(r.report, "server_rss_mb")),
+              fmt(field(r.report, "served"), 0),
+              fmt(field(r.report, "still_open"), 0),
+              fmt(field(r.report, "connect_s"), 2),
+            ]
+        ),
+      ),
+      "",
+    );
+  }
+
+  const st = runs.filter((r) => r.scenario === "startup");
+  if (st.length) {
+    out.push(
+      "## Start-up",
+      "",
+      `Spawn → first accepted WSS connection, and → first ping answered (${plan.startupRounds} rounds; ` +
+        "the bench polls every 5 ms). RSS read 1 s after the first answer.",
+      "",
+    );
+    out.push(
+      table(
+        ["server", "to accept p50 ms", "to pong p50 / max ms", "idle RSS MB", "rounds ok"],
+        st.map((r) =>
+          r.report.error
+            ? [r.server, `error: ${String(r.report.error).slice(0, 160)}`, "", "", ""]
+            : [
+              r.server,
+              fmt(field(r.report, "to_first_accept.p50_ms"), 0),
+              `${fmt(field(r.report, "to_first_pong.p50_ms"), 0)} / ${
+                fmt(field(r.report, "to_first_pong.max_ms"), 0)
+              }`,
+              fmt(field(r.report, "idle_rss_after_1s_mb")),
+              `${r.report.rounds_ok}/${r.report.rounds_run}` +
+              ((r.report.failures as string[])?.length
+                ? ` (${String((r.report.failures as string[])[0]).slice(0, 120)})`
+                : ""),
+            ]
+        ),
+      ),
+      "",
+    );
+  }
+
+  if (ctx.notes.length) {
+    out.push(
+      "## Notes from this run",
+      "",
+      ...ctx.notes.map((n) => `- ${n}`),
+      "",
+    );
+  }
+  return out.join("\n");
+}
+
+function targetsTable(ctx: ReportContext, services: ServerSpec[]): string {
+  const { runs } = ctx;
+  const v: Verdict[] = [];
+  for (const s of services) {
+    const ping100 = (server: string, p: string) =>
+      med(runs, { server, scenario: "ping", connections: 100 }, p);
+    const r = ratio(ping100(s.name, "rps"), ping100(s.baseline!, "rps"));
+    v.push({
+      target: "ping C=100 rps ≥ 0.7 × same-stack bare",
+      server: s.name,
+      measured: r === null
+        ? "–"
+        : `${r.toFixed(2)} (${fmt(ping100(s.name, "rps"))} vs ${fmt(ping100(s.baseline!, "rps"))})`,
+      goal: "≥ 0.70",
+      result: verdict(r, 0.7, true),
+    });
+    const gp99 = med(
+      runs,
+      { server: s.name, scenario: "get_camera_list", connections: 100 },
+      "latency.p99_ms",
+    );
+    const pp99 = ping100(s.name, "latency.p99_ms");
+    const g = ratio(gp99, pp99);
+    v.push({
+      target: "get_camera_list C=100 p99 ≤ 2 × ping p99",
+      server: s.name,
+      measured: g === null ? "–" : `${g.toFixed(2)} (${fmt(gp99, 2)} vs ${fmt(pp99, 2)} ms)`,
+      goal: "≤ 2.00",
+      result: verdict(g, 2, false),
+    });
+    const idle = runs.find((x) => x.server === s.name && x.scenario === "idle");
+    const served = idle ? field(idle.report, "served") : null;
+    const rss = idle ? field(idle.report, "server_rss_mb") : null;
+    v.push({
+      target: `${ctx.plan.idleN} authenticated connections: all served, RSS < 160 MB`,
+      server: s.name,
+      measured: idle?.report.error
+        ? `error: ${String(idle.report.error).slice(0, 100)}`
+        : `${fmt(served, 0)} served, ${fmt(rss)} MB`,
+      goal: `${ctx.plan.idleN} and < 160 MB`,
+      result: served !== null && served < ctx.plan.idleN
+        ? `**miss**: ${served} served`
+        : verdict(rss, 160, false, " MB"),
+    });
+    const stRun = runs.find((x) => x.server === s.name && x.scenario === "startup");
+    const idleRss = stRun ? field(stRun.report, "idle_rss_after_1s_mb") : null;
+    v.push({
+      target: "idle RSS after start < 70 MB",
+      server: s.name,
+      measured: `${fmt(idleRss)} MB`,
+      goal: "< 70 MB",
+      result: verdict(idleRss, 70, false, " MB"),
+    });
+    const accept = stRun ? field(stRun.report, "to_first_accept.p50_ms") : null;
+    v.push({
+      target: "start-up to first accepted connection < 500 ms (median)",
+      server: s.name,
+      measured: `${fmt(accept, 0)} ms`,
+      goal: "< 500 ms",
+      result: verdict(accept, 500, false, " ms"),
+    });
+    const fan = runs.find((x) => x.server === s.name && x.scenario === "fanout");
+    const last = fan ? field(fan.report, "trigger_to_last.p99_ms") : null;
+    const spread = fan ? field(fan.report, "first_to_last.p99_ms") : null;
+    v.push({
+      target:
+        `fan-out to ${ctx.plan.fanoutN}: last delivered ≤ 50 ms (p99 over rounds), from the trigger`,
+      server: s.name,
+      measured: fan?.report.error
+        ? `error: ${String(fan.report.error).slice(0, 100)}`
+        : `${fmt(last, 1)} ms (first→last ${fmt(spread, 1)} ms)`,
+      goal: "≤ 50 ms",
+      result: verdict(last, 50, false, " ms"),
+    });
+  }
+  v.push({
+    target: "snapshot from a running stream p50 < 700 ms",
+    server: "–",
+    measured: "not measured by this harness",
+    goal: "< 700 ms",
+    result: "not measured: needs MediaMTX (or the test simulator) serving a live stream",
+  });
+  return table(
+    ["target", "server", "measured", "goal", "result"],
+    v.map((x) => [x.target, x.server, x.measured, x.goal, x.result]),
+  );
+}

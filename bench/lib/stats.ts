@@ -1,0 +1,55 @@
+/** Aggregation of repeated bench runs: medians of each figure, and small formatting helpers. */
+
+/** One load generator run, as recorded by bench/run.ts. */
+export interface RunRecord {
+  server: string;
+  scenario: string;
+  connections: number;
+  rep: number;
+  report: Record<string, unknown>;
+}
+
+/** The median of the finite numbers in `xs`, or null when there are none. */
+export function median(xs: (number | null | undefined)[]): number | null {
+  const v = xs.filter((x): x is number => typeof x === "number" && Number.isFinite(x))
+    .sort((a, b) => a - b);
+  if (!v.length) return null;
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/** Reads a nested numeric field such as "latency.p99_ms" from a report. */
+export function field(report: Record<string, unknown>, path: string): number | null {
+  let node: unknown = report;
+  for (const k of path.split(".")) {
+    if (node === null || typeof node !== "object") return null;
+    node = (node as Record<string, unknown>)[k];
+  }
+  return typeof node === "number" ? node : null;
+}
+
+/** Median of `path` over the successful runs of (server, scenario, connections). */
+export function med(
+  runs: RunRecord[],
+  sel: { server: string; scenario: string; connections?: number },
+  path: string,
+): number | null {
+  return median(
+    runs.filter((r) =>
+      r.server === sel.server && r.scenario === sel.scenario &&
+      (sel.connections === undefined || r.connections === sel.connections) && !r.report.error
+    ).map((r) => field(r.report, path)),
+  );
+}
+
+/** Formats a number for a table: "–" when missing, k-suffix for large counts. */
+export function fmt(n: number | null, digits = 1): string {
+  if (n === null) return "–";
+  if (Math.abs(n) >= 10_000) return `${(n / 1000).toFixed(1)}k`;
+  return Number.isInteger(n) ? String(n) : n.toFixed(digits);
+}
+
+/** a / b, or null. */
+export function ratio(a: number | null, b: number | null): number | null {
+  return a === null || b === null || b === 0 ? null : a / b;
+}

@@ -1,0 +1,303 @@
+/**
+ * `deno task bench [--quick] [--scenario a,b] [--duration s] [--client node|deno] [--out file]`
+ *
+ * Starts each server in its own process (bare Deno.serve, bare node:https + ws under Deno and
+ * under Node, the service under `deno run`, and the single executable when dist/camera-service
+ * exists), drives it with the load generator in another process, and prints/writes the
+ * comparison (bench/RESULTS.md for full runs; --quick writes only with --out).
+ * Scenarios: startup, idle, ping, get_camera_list, authenticate, fanout.
+ */
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import process from "node:process";
+import { CliUsageError, parseFlags } from "../src/cli/types.ts";
+import { makeFixture } from "./lib/fixture.ts";
+import { loadgenRuntime, runLoadgen } from "./lib/loadgen_proc.ts";
+import { machine } from "./lib/procstat.ts";
+import { renderReport } from "./lib/report.ts";
+import {
+  freePort,
+  type RunningServer,
+  type ServerSpec,
+  serverSpecs,
+  startServer,
+  wsUrl,
+} from "./lib/servers.ts";
+import type { RunRecord } from "./lib/stats.ts";
+
+/** What one invocation runs. */
+export interface BenchPlan {
+  quick: boolean;
+  durationS: number;
+  warmupS: number;
+  pingCs: number[];
+  /** Interleaved repetitions at C=100, the figure the targets use. */
+  repsAt100: number;
+  gclCs: number[];
+  churnC: number;
+  fanoutN: number;
+  fanoutRounds: number;
+  idleN: number;
+  startupRounds: number;
+  scenarios: Set<string>;
+  client: "node" | "deno";
+  out: string | null;
+}
+
+const ALL = ["startup", "idle", "ping", "get_camera_list", "authenticate", "fanout"];
+
+/** Parses the command line into a plan. */
+export function parsePlan(argv: string[]): BenchPlan {
+  const { flags, rest } = parseFlags(argv, {
+    strings: ["scenario", "duration", "client", "out"],
+    booleans: ["quick"],
+  });
+  if (rest.length) throw new CliUsageError(`unexpected argument ${rest[0]}`);
+  const quick = flags.quick === true;
+  const scenarios = new Set(
+    flags.scenario ? String(flags.scenario).split(",").map((s) => s.trim()) : ALL,
+  );
+  for (const s of scenarios) {
+    if (!ALL.includes(s)) throw new CliUsageError(`unknown scenario ${s} (${ALL.join(", ")})`);
+  }
+  const durationS = flags.duration ? Number(flags.duration) : quick ? 3 : 5;
+  if (!Number.isFinite(durationS) || durationS <= 0 || durationS > 120) {
+    throw new CliUsageError("--duration must be in (0, 120] seconds");
+  }
+  const client = String(flags.client ?? "node");
+  if (client !== "node" && client !== "deno") throw new CliUsageError("--client node|deno");
+  return {
+    quick,
+    durationS,
+    warmupS: quick ? 0.5 : 1,
+    pingCs: quick ? [10, 100] : [1, 10, 100, 1000],
+    repsAt100: quick ? 1 : 3,
+    gclCs: quick ? [100] : [10, 100],
+    churnC: 10,
+    fanoutN: 1000,
+    fanoutRounds: quick ? 4 : 10,
+    idleN: 1000,
+    startupRounds: quick ? 2 : 5,
+    scenarios,
+    client,
+    out: flags.out
+      ? String(flags.out)
+      : quick
+      ? null
+      : new URL("RESULTS.md", import.meta.url).pathname,
+  };
+}
+
+function progress(line: string): void {
+  console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+}
+
+function brief(r: Record<string, unknown>): string {
+  if (r.error) return `ERROR ${r.error}`;
+  const lat = r.latency as Record<string, number> | undefined;
+  const srv = r.server as Record<string, number> | null | undefined;
+  const bits = [];
+  if (typeof r.rps === "number") bits.push(`${r.rps} rps`);
+  if (lat) bits.push(`p50 ${lat.p50_ms} ms p99 ${lat.p99_ms} ms`);
+  if (srv?.cpu_us_per_msg) bits.push(`${srv.cpu_us_per_msg} µs/msg`);
+  if (typeof r.errors === "number" && r.errors) bits.push(`${r.errors} errors`);
+  if (typeof r.server_rss_mb === "number") bits.push(`RSS ${r.server_rss_mb} MB`);
+  if (r.to_first_pong) {
+    bits.push(`start p50 ${(r.to_first_pong as Record<string, number>).p50_ms} ms`);
+  }
+  if (r.trigger_to_last) {
+    const t = r.trigger_to_last as Record<string, number>;
+    bits.push(
+      `to last p50 ${t.p50_ms} ms p99 ${t.p99_ms} ms (${r.rounds_complete}/${r.rounds_run})`,
+    );
+  }
+  return bits.join(", ");
+}
+
+async function main(): Promise<number> {
+  let plan: BenchPlan;
+  try {
+    plan = parsePlan(process.argv.slice(2));
+  } catch (e) {
+    console.error(`error: ${e instanceof Error ? e.message : e}`);
+    return 2;
+  }
+  const started = new Date();
+  const load0 = loadavg();
+  const denoPath = Deno.execPath();
+  const fixture = await makeFixture();
+  const rt = loadgenRuntime(plan.client, denoPath);
+  const specs = serverSpecs(fixture, denoPath);
+  const runs: RunRecord[] = [];
+  const notes: string[] = [];
+  const want = (s: string) => plan.scenarios.has(s);
+  const servers: RunningServer[] = [];
+  const record = (
+    server: string,
+    scenario: string,
+    c: number,
+    rep: number,
+    report: Record<string, unknown>,
+  ) => {
+    runs.push({ server, scenario, connections: c, rep, report });
+    progress(`${server} ${scenario} C=${c}${rep ? ` #${rep + 1}` : ""}: ${brief(report)}`);
+  };
+  const common = (s: RunningServer) => [
+    "--url",
+    s.url,
+    "--server-pid",
+    String(s.pid),
+    "--duration",
+    String(plan.durationS),
+    "--warmup",
+    String(plan.warmupS),
+  ];
+  progress(`client ${rt.name}; servers: ${specs.map((s) => s.name).join(", ")}`);
+  try {
+    if (want("startup")) {
+      for (const spec of specs) {
+        const ports = { ws: await freePort(), health: await freePort() };
+        const report = await runLoadgen(rt, [
+          "--scenario",
+          "startup",
+          "--url",
+          wsUrl(ports.ws),
+          "--rounds",
+          String(plan.startupRounds),
+          "--spawn",
+          JSON.stringify(spec.argv(ports)),
+        ], spec.env(ports));
+        record(spec.name, "startup", 1, 0, report);
+      }
+    }
+    for (const spec of specs) {
+      try {
+        servers.push(await startServer(spec));
+      } catch (e) {
+        notes.push(`${spec.name} did not start: ${String(e).slice(0, 600)}`);
+        progress(notes.at(-1)!);
+      }
+    }
+    const tokenArgs = (s: RunningServer) =>
+      s.spec.kind === "service" ? ["--token", fixture.token] : [];
+    if (want("idle")) {
+      for (const s of servers) {
+        const report = await runLoadgen(rt, [
+          ...common(s),
+          "--scenario",
+          "idle",
+          "--connections",
+          String(plan.idleN),
+          ...tokenArgs(s),
+        ]);
+        record(s.spec.name, "idle", plan.idleN, 0, report);
+      }
+    }
+    if (want("ping") || want("get_camera_list")) {
+      const cs = want("ping") ? plan.pingCs : plan.gclCs;
+      for (const c of cs) {
+        const reps = c === 100 ? plan.repsAt100 : 1;
+        for (let rep = 0; rep < reps; rep++) {
+          for (const s of servers) {
+            const args = [...common(s), "--connections", String(c)];
+            if (want("ping")) {
+              record(
+                s.spec.name,
+                "ping",
+                c,
+                rep,
+                await runLoadgen(rt, [...args, "--scenario", "ping"]),
+              );
+            }
+            if (want("get_camera_list") && s.spec.kind === "service" && plan.gclCs.includes(c)) {
+              const report = await runLoadgen(rt, [
+                ...args,
+                "--scenario",
+                "get_camera_list",
+                ...tokenArgs(s),
+              ]);
+              record(s.spec.name, "get_camera_list", c, rep, report);
+            }
+          }
+        }
+      }
+    }
+    const services = servers.filter((s) => s.spec.kind === "service");
+    if (want("authenticate")) {
+      for (const s of services) {
+        const report = await runLoadgen(rt, [
+          ...common(s),
+          "--scenario",
+          "authenticate",
+          "--connections",
+          String(plan.churnC),
+          ...tokenArgs(s),
+        ]);
+        record(s.spec.name, "authenticate", plan.churnC, 0, report);
+      }
+    }
+    if (want("fanout")) {
+      for (const s of services) {
+        const report = await runLoadgen(rt, [
+          ...common(s),
+          "--scenario",
+          "fanout",
+          "--connections",
+          String(plan.fanoutN),
+          "--rounds",
+          String(plan.fanoutRounds),
+          "--trigger-file",
+          s.spec.triggerFile!,
+          ...tokenArgs(s),
+        ]);
+        record(s.spec.name, "fanout", plan.fanoutN, 0, report);
+      }
+    }
+    for (const s of servers) {
+      if (s.spec.kind === "service" && /error|panic|uncaught/i.test(s.output())) {
+        notes.push(
+          `${s.spec.name} output (last lines): ${
+            s.output().trim().split("\n").slice(-3).join(" | ")
+          }`,
+        );
+      }
+    }
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+    fixture.cleanup();
+  }
+  const md = renderReport({
+    started,
+    finished: new Date(),
+    machine: machine(),
+    loadBefore: load0,
+    loadAfter: loadavg(),
+    versions: versions(denoPath),
+    command: `deno task bench ${process.argv.slice(2).join(" ")}`.trim(),
+    client: rt.name,
+    plan,
+    specs: specs as ServerSpec[],
+    runs,
+    notes,
+  });
+  console.log(md);
+  if (plan.out) {
+    writeFileSync(plan.out, md);
+    progress(`wrote ${plan.out}`);
+  }
+  return 0;
+}
+
+function versions(denoPath: string): Record<string, string> {
+  const v = (cmd: string, args: string[]) => {
+    try {
+      return execFileSync(cmd, args, { encoding: "utf8" }).split("\n")[0].trim();
+    } catch {
+      return "unavailable";
+    }
+  };
+  return { deno: v(denoPath, ["--version"]), node: v("node", ["--version"]) };
+}
+
+if (import.meta.main) process.exit(await main());
