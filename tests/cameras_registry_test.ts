@@ -234,3 +234,20 @@ Deno.test("registry - IP camera from config: status from MediaMTX, credentials n
     await t.done();
   }
 });
+
+Deno.test("registry - a hanging device does not delay another device's announcement", async () => {
+  const t = await setup((c) => c.camera.probe_timeout = 3);
+  try {
+    await t.registry.start();
+    await Deno.writeTextFile(`${t.root}/dev/video3`, "hang");
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    await Deno.writeTextFile(`${t.root}/dev/video0`, "capture");
+    await waitFor(() => t.seen.some((e) => e.device === "camera0"), 1000, "camera0 event");
+    assert.ok(Date.now() - t0 < 1000);
+    assert.equal(t.registry.get("camera3"), undefined, "camera3 is still being probed");
+  } finally {
+    await t.done();
+  }
+  assert.equal(t.registry.record("camera3")?.status, "ERROR", "stop waits for the probe");
+});

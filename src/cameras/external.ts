@@ -83,11 +83,10 @@ export function classify(url: string): string {
 /** ffprobe-based probe: the first video stream's codec, size and frame rate. */
 export function ffprobeProbe(ffprobePath: string): ProbeFn {
   return async (url, timeoutSec) => {
+    // No -rtsp_transport: ffmpeg tries UDP, then TCP, which suits any server.
     const args = [
       "-v",
       "error",
-      "-rtsp_transport",
-      "tcp",
       "-timeout",
       String(Math.round(timeoutSec * 1e6)),
       "-select_streams",

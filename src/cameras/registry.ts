@@ -44,6 +44,8 @@ export interface CamerasHealth {
 export class CameraRegistry {
   #cams = new Map<string, CameraRecord>();
   #skipped = new Set<number>();
+  /** Per-device work chains: one device's slow probe never delays another's. */
+  #chains = new Map<number, Promise<void>>();
   #discovery: DeviceDiscovery;
   #prober: V4l2Prober;
   #poll: ReturnType<typeof setInterval> | null = null;
@@ -66,7 +68,10 @@ export class CameraRegistry {
       range: c.device_range,
       pollIntervalSec: c.poll_interval,
       log: opts.log,
-    }, { added: (n, p) => this.#probeDevice(n, p), removed: (n) => this.#removed(n) });
+    }, {
+      added: (n, p) => void this.#queue(n, () => this.#probeDevice(n, p)),
+      removed: (n) => void this.#queue(n, () => this.#removed(n)),
+    });
     const [lo, hi] = c.device_range;
     for (const s of c.sources) {
       const n = Number(s.id.replace("camera", ""));
@@ -98,6 +103,7 @@ export class CameraRegistry {
   /** Scans, probes, then watches; IP camera status is refreshed on the poll interval. */
   async start(): Promise<void> {
     await this.#discovery.start();
+    await this.#settle();
     this.#isReady = true;
     this.#ready();
     this.#changed();
@@ -111,6 +117,26 @@ export class CameraRegistry {
     if (this.#poll) clearInterval(this.#poll);
     this.#poll = null;
     await this.#discovery.stop();
+    await this.#settle();
+  }
+
+  /** Waits until no device work is pending. */
+  async #settle(): Promise<void> {
+    while (this.#chains.size) await Promise.all([...this.#chains.values()]);
+  }
+
+  #queue(n: number, work: () => Promise<void> | void): Promise<void> {
+    const next = (this.#chains.get(n) ?? Promise.resolve()).then(work).catch((err) => {
+      this.opts.log.error("camera device handling failed", {
+        node: `video${n}`,
+        error: err as Error,
+      });
+    });
+    this.#chains.set(n, next);
+    void next.then(() => {
+      if (this.#chains.get(n) === next) this.#chains.delete(n);
+    });
+    return next;
   }
 
   /** Called after any change to the set of cameras or their status (e.g. to reconcile paths). */
@@ -172,7 +198,9 @@ export class CameraRegistry {
   async refresh(): Promise<void> {
     for (const r of this.records()) {
       if (r.kind === "usb" && r.status === "ERROR" && r.devicePath) {
-        await this.#probeDevice(Number(r.id.slice(6)), r.devicePath);
+        const n = Number(r.id.slice(6));
+        const path = r.devicePath;
+        await this.#queue(n, () => r.status === "ERROR" ? this.#probeDevice(n, path) : undefined);
       }
     }
     const mtx = this.opts.mediamtx;
