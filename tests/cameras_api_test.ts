@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { cameraMethods } from "../src/api/cameras.ts";
 import { streamMethods } from "../src/api/streams.ts";
 import type { MethodContext, MethodDef } from "../src/api/types.ts";
+import { METHOD_ROLES } from "../src/auth/roles.ts";
 import { StreamKeepalive } from "../src/cameras/keepalive.ts";
+import { createCameraSubsystem } from "../src/cameras/subsystem.ts";
 import { CameraRegistry } from "../src/cameras/registry.ts";
 import { internalRtspUrl } from "../src/cameras/streams.ts";
 import type { Config } from "../src/config/types.ts";
@@ -343,5 +345,43 @@ Deno.test("api streams - keepalive expires by itself; missing ffmpeg is -32050",
   } finally {
     await short.stopAll();
     await t.done();
+  }
+});
+
+Deno.test("camera subsystem - builds all 13 methods, each with a role, and stops cleanly", async () => {
+  const root = await Deno.makeTempDir({ prefix: "cams-sub-" });
+  await fakeV4l2(root);
+  await Deno.writeTextFile(`${root}/dev/video0`, "capture");
+  const mtx = new FakeMediaMtx();
+  const sub = createCameraSubsystem({
+    config: testConfig(root),
+    events: new EventBus(),
+    log: memoryLogger().log,
+    mediamtx: mtx,
+    monitor: mtx,
+  });
+  try {
+    await sub.start();
+    const names = sub.methods.map((m) => m.name).sort();
+    assert.deepEqual(names, [
+      "add_external_stream",
+      "discover_external_streams",
+      "get_camera_capabilities",
+      "get_camera_list",
+      "get_camera_status",
+      "get_external_streams",
+      "get_stream_status",
+      "get_stream_url",
+      "get_streams",
+      "remove_external_stream",
+      "set_discovery_interval",
+      "start_streaming",
+      "stop_streaming",
+    ]);
+    for (const n of names) assert.ok(n in METHOD_ROLES, `${n} has no role`);
+    assert.equal(sub.registry.list().length, 1);
+  } finally {
+    await sub.stop();
+    await Deno.remove(root, { recursive: true });
   }
 });
