@@ -353,8 +353,9 @@ Deno.test("camera subsystem - builds all 13 methods, each with a role, and stops
   await fakeV4l2(root);
   await Deno.writeTextFile(`${root}/dev/video0`, "capture");
   const mtx = new FakeMediaMtx();
+  await Deno.writeTextFile(`${root}/ffmpeg`, "#!/bin/sh\nexec sleep 30\n", { mode: 0o755 });
   const sub = createCameraSubsystem({
-    config: testConfig(root),
+    config: testConfig(root, (c) => c.ffmpeg.path = `${root}/ffmpeg`),
     events: new EventBus(),
     log: memoryLogger().log,
     mediamtx: mtx,
@@ -380,6 +381,12 @@ Deno.test("camera subsystem - builds all 13 methods, each with a role, and stops
     ]);
     for (const n of names) assert.ok(n in METHOD_ROLES, `${n} has no role`);
     assert.equal(sub.registry.list().length, 1);
+    // A streaming camera that is unplugged loses its keepalive reader.
+    const start = sub.methods.find((m) => m.name === "start_streaming")!;
+    await start.handler({ device: "camera0" }, ctx);
+    assert.ok(sub.keepalive.get("camera0"));
+    await Deno.remove(`${root}/dev/video0`);
+    await waitFor(() => sub.keepalive.get("camera0") === undefined, 2000, "keepalive ended");
   } finally {
     await sub.stop();
     await Deno.remove(root, { recursive: true });

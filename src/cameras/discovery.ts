@@ -38,6 +38,7 @@ export class DeviceDiscovery {
   #stopped = false;
   #watchFailed = false;
   #started = false;
+  #readFailed = false;
 
   constructor(private opts: DiscoveryOptions, private handlers: DiscoveryHandlers) {}
 
@@ -140,13 +141,17 @@ export class DeviceDiscovery {
     try {
       names = await readdir(this.opts.deviceDir);
     } catch (err) {
-      this.opts.log.warn("cannot read the device folder", {
-        device_dir: this.opts.deviceDir,
-        error: err as Error,
-      });
+      if (!this.#readFailed) {
+        this.opts.log.warn("cannot read the device folder (logged once until it recovers)", {
+          device_dir: this.opts.deviceDir,
+          error: err as Error,
+        });
+      }
+      this.#readFailed = true;
       names = [];
       readOk = false;
     }
+    if (readOk) this.#readFailed = false;
     const now = new Set<number>();
     for (const name of names) {
       const m = /^video(\d+)$/.exec(name);

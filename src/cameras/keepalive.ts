@@ -88,7 +88,7 @@ export class StreamKeepalive {
   /** Ends the session of `id` (kills the reader). Returns it, or null when none was active. */
   async stop(
     id: string,
-    why: "request" | "expired" | "shutdown" = "request",
+    why: "request" | "expired" | "shutdown" | "camera gone" = "request",
   ): Promise<StreamSession | null> {
     const s = this.#live.get(id);
     if (!s) return null;

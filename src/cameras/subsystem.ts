@@ -71,6 +71,7 @@ export function createCameraSubsystem(opts: CameraSubsystemOptions): CameraSubsy
     monitor: opts.monitor,
     config,
   };
+  let unsubscribe: (() => void) | null = null;
   return {
     registry,
     keepalive,
@@ -81,10 +82,18 @@ export function createCameraSubsystem(opts: CameraSubsystemOptions): CameraSubsy
       ...externalMethods({ external }),
     ],
     async start() {
+      // A camera that goes away ends its streaming session (no reader retrying a dead path).
+      unsubscribe = opts.events.on("camera_status_update", (e) => {
+        if (e.status !== "CONNECTED" && keepalive.get(e.device)) {
+          void keepalive.stop(e.device, "camera gone");
+        }
+      });
       await registry.start();
       external.start();
     },
     async stop() {
+      unsubscribe?.();
+      unsubscribe = null;
       await Promise.all([registry.stop(), external.stop(), keepalive.stopAll()]);
     },
   };
