@@ -20,7 +20,7 @@ import { sslGroup } from "./env_ssl.ts";
 /** Prefix of the service's own environment variables. */
 export const ENV_PREFIX = "CAMERA_SERVICE_";
 /** CAMERA_SERVICE_* variables that are not config keys (never reported as unknown). */
-export const NON_KEY_ENV = new Set(["CAMERA_SERVICE_CONFIG"]);
+export const NON_KEY_ENV = new Set(["CAMERA_SERVICE_CONFIG", "CAMERA_SERVICE_TOKEN"]);
 
 const ALIASES: Record<string, string> = {
   CAMERA_SERVICE_JWT_SECRET: "security.jwt_secret_key",
