@@ -182,9 +182,10 @@ Deno.test("registry - poll finds a device when no watch event arrives", async ()
 
 Deno.test("registry - IP camera from config: status from MediaMTX, credentials never shown", async () => {
   let available = false;
+  let down = false;
   const mediamtx = {
     getPath: (name: string): Promise<PathState | null> =>
-      Promise.resolve(
+      down ? Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:9997")) : Promise.resolve(
         name !== "camera10" ? null : {
           name,
           confName: name,
@@ -227,6 +228,14 @@ Deno.test("registry - IP camera from config: status from MediaMTX, credentials n
       sourceOnDemand: false,
       rtspTransport: "tcp",
     });
+    down = true;
+    await t.registry.refresh();
+    assert.equal(t.registry.record("camera10")!.status, "ERROR");
+    assert.match(
+      t.registry.record("camera10")!.reason!,
+      /MediaMTX unreachable: connect ECONNREFUSED/,
+    );
+    assert.deepEqual(t.seen.map((e) => e.status), ["DISCONNECTED", "CONNECTED", "ERROR"]);
     const shown = JSON.stringify([t.registry.list(), t.seen, t.registry.health(), t.lines()]);
     assert.ok(!shown.includes("hunter2"), "credentials leaked into list/events/health/logs");
     assert.ok(t.lines().some((l) => String(l.url ?? "").startsWith("rtsp://***@10.0.0.5")));

@@ -74,3 +74,20 @@ Deno.test("v4l2 parseCurrent - format and frame rate", async () => {
   });
   assert.deepEqual(parseCurrent(""), {});
 });
+
+Deno.test("v4l2 parseInfo - a memory-to-memory codec node is not a camera", () => {
+  const text = "Driver Info:\n\tDriver name      : bcm2835-codec\n" +
+    "\tCard type        : bcm2835-codec-decode\n\tBus info         : platform:bcm2835-codec\n" +
+    "\tDriver version   : 6.1.21\n\tCapabilities     : 0x84204000\n" +
+    "\t\tVideo Memory-to-Memory Multiplanar\n\t\tStreaming\n\t\tExtended Pix Format\n" +
+    "\t\tDevice Capabilities\n\tDevice Caps      : 0x04204000\n" +
+    "\t\tVideo Memory-to-Memory Multiplanar\n\t\tStreaming\n\t\tExtended Pix Format\n";
+  const info = parseInfo(text);
+  assert.equal(info.card, "bcm2835-codec-decode");
+  assert.deepEqual(info.deviceCaps, [
+    "Video Memory-to-Memory Multiplanar",
+    "Streaming",
+    "Extended Pix Format",
+  ]);
+  assert.equal(info.videoCapture, false);
+});

@@ -205,16 +205,18 @@ export class CameraRegistry {
     }
     const mtx = this.opts.mediamtx;
     if (!mtx) return;
-    for (const r of this.records().filter((x) => x.kind === "ip")) {
-      try {
-        const p = await mtx.getPath(r.id);
-        const res = trackResolution(p) || r.resolution;
-        if (p?.available) this.#set(r, "CONNECTED", undefined, { resolution: res });
-        else this.#set(r, "DISCONNECTED", p ? "source not available" : "path not in MediaMTX");
-      } catch (err) {
-        this.#set(r, "ERROR", `MediaMTX unreachable: ${(err as Error).message}`);
-      }
-    }
+    await Promise.all(
+      this.records().filter((x) => x.kind === "ip").map(async (r) => {
+        try {
+          const p = await mtx.getPath(r.id);
+          const res = trackResolution(p) || r.resolution;
+          if (p?.available) this.#set(r, "CONNECTED", undefined, { resolution: res });
+          else this.#set(r, "DISCONNECTED", p ? "source not available" : "path not in MediaMTX");
+        } catch (err) {
+          this.#set(r, "ERROR", `MediaMTX unreachable: ${(err as Error).message}`);
+        }
+      }),
+    );
   }
 
   async #probeDevice(n: number, devicePath: string): Promise<void> {
