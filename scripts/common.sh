@@ -158,7 +158,7 @@ use_binary() {
 use_dev() {
   command -v deno >/dev/null 2>&1 || die "--dev needs deno on PATH (export PATH=$REPO_DIR/node_modules/.bin:\$PATH)"
   [ -f "$REPO_DIR/mod.ts" ] || die "--dev needs $REPO_DIR/mod.ts"
-  SERVICE_CMD=(deno run --allow-all "$REPO_DIR/mod.ts")
+  SERVICE_CMD=(deno run --allow-all --config "$REPO_DIR/deno.json" "$REPO_DIR/mod.ts")
 }
 
 service_cli() {

@@ -1,0 +1,163 @@
+/**
+ * Helpers for tests/compile_test.ts: build the single executable once (skipped when the
+ * sources are unchanged: compile/build.ts --if-changed), and run it in a sandbox that has no
+ * node, no deno and no node_modules.
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(fileURLToPath(new URL(".", import.meta.url)), "..");
+export const DIST = join(ROOT, "dist");
+export const EXE = join(DIST, "camera-service");
+
+/** The build stamp written by compile/build.ts into dist/build-info.json. */
+export interface BuildInfoFile {
+  stamp: { version: string; commit: string; date: string; runtime: string };
+  sea: { bytes: number; seconds: number; nodeVersion: string };
+  bundle: { seconds: number };
+}
+
+/** Why the executable cannot be built here (no node >= 20 on PATH), or null when it can. */
+export function buildImpossible(): string | null {
+  try {
+    const out = new Deno.Command("node", { args: ["--version"], stdout: "piped", stderr: "null" })
+      .outputSync();
+    const major = Number(
+      new TextDecoder().decode(out.stdout).trim().replace(/^v/, "").split(".")[0],
+    );
+    return major >= 20 ? null : `node ${major} is too old for single executables (need >= 20)`;
+  } catch {
+    return "node is not installed: the single executable is a copy of the node binary";
+  }
+}
+
+let built: Promise<BuildInfoFile> | null = null;
+
+/** Builds dist/camera-service unless it is up to date; returns dist/build-info.json. */
+export function ensureBuilt(): Promise<BuildInfoFile> {
+  built ??= (async () => {
+    const t0 = performance.now();
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "compile/build.ts", "--if-changed"],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    if (!out.success) throw new Error(`compile/build.ts failed:\n${text}`);
+    console.log(`build (${((performance.now() - t0) / 1000).toFixed(1)} s): ${text.trim()}`);
+    return JSON.parse(await Deno.readTextFile(join(DIST, "build-info.json")));
+  })();
+  return built;
+}
+
+/** A temp folder with a copy of the executable, an empty PATH folder and a working folder. */
+export interface Sandbox {
+  dir: string;
+  exe: string;
+  cwd: string;
+  dataDir: string;
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+/** Copies the executable into a fresh temp folder; the environment has no node/deno on PATH. */
+export async function sandbox(): Promise<Sandbox> {
+  const dir = await Deno.makeTempDir({ prefix: "cs-exe-" });
+  const exe = join(dir, "bin", "camera-service");
+  await Deno.mkdir(join(dir, "bin"));
+  await Deno.mkdir(join(dir, "empty-path"));
+  await Deno.mkdir(join(dir, "work"));
+  await Deno.copyFile(EXE, exe);
+  await Deno.chmod(exe, 0o755);
+  const dataDir = join(dir, "data");
+  return {
+    dir,
+    exe,
+    cwd: join(dir, "work"),
+    dataDir,
+    env: {
+      PATH: join(dir, "empty-path"),
+      HOME: dir,
+      CAMERA_SERVICE_DATA_DIR: dataDir,
+    },
+    cleanup: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+/** Runs the executable to completion (clean environment, sandbox cwd). */
+export async function runExe(
+  box: Sandbox,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(box.exe, {
+    args,
+    cwd: box.cwd,
+    env: { ...box.env, ...env },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Collects the lines of a stream and lets a test wait for the first line that matches. */
+export class LineWatcher {
+  readonly lines: string[] = [];
+  #waiters: { match: (l: string) => boolean; resolve: (l: string) => void }[] = [];
+  readonly done: Promise<void>;
+
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.done = (async () => {
+      let buf = "";
+      const dec = new TextDecoder();
+      for await (const chunk of stream) {
+        buf += dec.decode(chunk, { stream: true });
+        let nl;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          this.#push(buf.slice(0, nl));
+          buf = buf.slice(nl + 1);
+        }
+      }
+      if (buf) this.#push(buf);
+    })();
+  }
+
+  #push(line: string): void {
+    this.lines.push(line);
+    this.#waiters = this.#waiters.filter((w) => {
+      if (!w.match(line)) return true;
+      w.resolve(line);
+      return false;
+    });
+  }
+
+  /** The first line (seen or future) for which `match` is true; rejects after `ms`. */
+  wait(match: (l: string) => boolean, ms: number): Promise<string> {
+    const seen = this.lines.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w.resolve !== done);
+        reject(new Error(`no matching line within ${ms} ms; got:\n${this.lines.join("\n")}`));
+      }, ms);
+      const done = (l: string) => {
+        clearTimeout(timer);
+        resolve(l);
+      };
+      this.#waiters.push({ match, resolve: done });
+    });
+  }
+}
+
+/** Parses a JSON log line; null when the line is not JSON. */
+export function jsonLine(line: string): Record<string, unknown> | null {
+  try {
+    const v = JSON.parse(line);
+    return v && typeof v === "object" ? v : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,426 @@
+/**
+ * Provisioning scripts (scripts/*.sh) in a temporary --root, never on the real system:
+ * shellcheck, install.sh (files, permissions, sandboxed units, idempotence, dry run),
+ * ssl-setup.sh (self-signed, private CA, Let's Encrypt + deploy hook) and provision.sh (the
+ * admin key printed once, nothing rotated on a second run). Certificates are checked with openssl.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ROOT } from "./compile_support.ts";
+import { createCA, issueCertificate } from "../src/tls/generate.ts";
+
+const SCRIPTS = join(ROOT, "scripts");
+const DENO_BIN = join(ROOT, "node_modules", ".bin");
+
+function have(cmd: string): boolean {
+  try {
+    return new Deno.Command("sh", { args: ["-c", `command -v ${cmd}`], stdout: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a script with a minimal environment (PATH gets the repo's deno for --dev). */
+async function script(
+  name: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Run> {
+  const out = await new Deno.Command("bash", {
+    args: [join(SCRIPTS, name), ...args],
+    env: {
+      PATH: `${DENO_BIN}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`,
+      HOME: Deno.env.get("HOME") ?? "/tmp",
+      ...env,
+    },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+function ok(r: Run): string {
+  assert.equal(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+async function mode(path: string): Promise<string> {
+  return ((await Deno.stat(path)).mode! & 0o7777).toString(8);
+}
+
+async function openssl(args: string[]): Promise<Run> {
+  const out = await new Deno.Command("openssl", { args, stdout: "piped", stderr: "piped" })
+    .output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+async function withRoot(fn: (root: string) => Promise<void>): Promise<void> {
+  const root = await Deno.makeTempDir({ prefix: "cs-root-" });
+  try {
+    await fn(root);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+/** A stand-in executable for install.sh (it only copies the file). */
+async function fakeBinary(dir: string): Promise<string> {
+  const file = join(dir, "camera-service-build");
+  await Deno.writeTextFile(file, "#!/bin/sh\necho camera-service test build\n");
+  await Deno.chmod(file, 0o755);
+  return file;
+}
+
+const changes = (out: string) => Number(/(\d+) change\(s\)/.exec(out)?.[1] ?? NaN);
+
+Deno.test({
+  name: "scripts - shellcheck finds nothing",
+  ignore: !have("shellcheck"),
+  fn: async () => {
+    const files = [...Deno.readDirSync(SCRIPTS)].filter((e) => e.name.endsWith(".sh"))
+      .map((e) => join(SCRIPTS, e.name));
+    files.push(join(SCRIPTS, "systemd", "certbot-deploy-hook.sh"));
+    const out = await new Deno.Command("shellcheck", {
+      args: ["-x", ...files],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stdout));
+  },
+});
+if (!have("shellcheck")) {
+  console.warn("\n*** SKIPPING shellcheck: shellcheck is not installed ***\n");
+}
+
+Deno.test("install.sh - folders, permissions, executable, config and sandboxed units", async () => {
+  await withRoot(async (root) => {
+    const bin = await fakeBinary(root);
+    const out = ok(
+      await script("install.sh", ["--root", root, "--binary", bin, "--with-mediamtx"]),
+    );
+    assert.match(out, /skip user: create system user camera-service/);
+    assert.match(out, /skip systemctl/);
+    const p = (x: string) => join(root, x);
+    assert.equal(await mode(p("etc/camera-service")), "750");
+    assert.equal(await mode(p("etc/camera-service/tls")), "700");
+    assert.equal(await mode(p("var/lib/camera-service")), "750");
+    assert.equal(await mode(p("var/lib/camera-service/recordings")), "750");
+    assert.equal(await mode(p("var/lib/camera-service/snapshots")), "750");
+    assert.equal(await mode(p("usr/local/bin/camera-service")), "755");
+    assert.equal(await mode(p("etc/camera-service/camera-service.yaml")), "640");
+    assert.equal(
+      await Deno.readTextFile(p("usr/local/bin/camera-service")),
+      await Deno.readTextFile(bin),
+    );
+    const config = await Deno.readTextFile(p("etc/camera-service/camera-service.yaml"));
+    assert.match(config, /^data_dir: \/var\/lib\/camera-service$/m);
+    assert.match(config, /cert_file: \/etc\/camera-service\/tls\/server\.crt/);
+    const unit = await Deno.readTextFile(p("etc/systemd/system/camera-service.service"));
+    for (
+      const line of [
+        "ExecStart=/usr/local/bin/camera-service serve --config /etc/camera-service/camera-service.yaml",
+        "ExecReload=/bin/kill -HUP $MAINPID",
+        "Restart=on-failure",
+        "User=camera-service",
+        "SupplementaryGroups=video",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "ProtectHome=yes",
+        "PrivateTmp=yes",
+        "PrivateDevices=no",
+        "ReadWritePaths=/var/lib/camera-service",
+        "CapabilityBoundingSet=",
+        "AmbientCapabilities=",
+        "LimitNOFILE=65536",
+      ]
+    ) assert.ok(unit.split("\n").includes(line), `unit has ${line}`);
+    const mtx = await Deno.readTextFile(p("etc/systemd/system/mediamtx.service"));
+    assert.ok(mtx.includes("ExecStart=/usr/local/bin/mediamtx /etc/mediamtx/mediamtx.yml"));
+  });
+});
+
+Deno.test({
+  name: "install.sh - the units pass systemd-analyze verify",
+  ignore: !have("systemd-analyze"),
+  fn: async () => {
+    await withRoot(async (root) => {
+      // verify insists that ExecStart exists: point it at /bin/true in a copy.
+      const files = [];
+      for (const u of ["camera-service.service", "mediamtx.service"]) {
+        const text = await Deno.readTextFile(join(SCRIPTS, "systemd", u));
+        const file = join(root, u);
+        await Deno.writeTextFile(file, text.replace(/\/usr\/local\/bin\/[a-z-]+/g, "/bin/true"));
+        files.push(file);
+      }
+      const out = await new Deno.Command("systemd-analyze", {
+        args: ["verify", ...files],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
+      assert.ok(out.success, text);
+      assert.doesNotMatch(text, /Unknown|ignoring|Failed|Invalid/i);
+    });
+  },
+});
+
+Deno.test("install.sh - a second run changes nothing and keeps an edited config", async () => {
+  await withRoot(async (root) => {
+    const bin = await fakeBinary(root);
+    assert.ok(changes(ok(await script("install.sh", ["--root", root, "--binary", bin]))) > 0);
+    const cfg = join(root, "etc/camera-service/camera-service.yaml");
+    await Deno.writeTextFile(cfg, "# edited by the operator\ndata_dir: /srv/cams\n");
+    const again = ok(await script("install.sh", ["--root", root, "--binary", bin]));
+    assert.equal(changes(again), 0, again);
+    assert.match(
+      again,
+      /keep \/etc\/camera-service\/camera-service\.yaml \(exists; not overwritten\)/,
+    );
+    assert.equal(await Deno.readTextFile(cfg), "# edited by the operator\ndata_dir: /srv/cams\n");
+    // A new build is installed, and only that changes.
+    await Deno.writeTextFile(bin, "#!/bin/sh\necho new build\n");
+    const upd = ok(await script("install.sh", ["--root", root, "--binary", bin]));
+    assert.equal(changes(upd), 1, upd);
+    assert.match(upd, /^update \/usr\/local\/bin\/camera-service$/m);
+  });
+});
+
+Deno.test("install.sh - --dry-run writes nothing; a missing binary is a clear error", async () => {
+  await withRoot(async (root) => {
+    const bin = await fakeBinary(root);
+    const out = ok(await script("install.sh", ["--root", root, "--binary", bin, "--dry-run"]));
+    assert.match(out, /would create \/etc\/camera-service\/ \(0750\)/);
+    assert.deepEqual([...Deno.readDirSync(root)].map((e) => e.name), ["camera-service-build"]);
+    const r = await script("install.sh", ["--root", root, "--binary", join(root, "nope")]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /nope not found: build it with 'deno task compile'/);
+  });
+});
+
+Deno.test("ssl-setup.sh - Let's Encrypt files are installed and the deploy hook renews them", async () => {
+  await withRoot(async (root) => {
+    const ca = await createCA({ commonName: "Test LE CA" });
+    const issue = () =>
+      issueCertificate({
+        ca,
+        kind: "server",
+        commonName: "cam.example",
+        dnsNames: ["cam.example"],
+      });
+    const live = join(root, "etc/letsencrypt/live/cam.example");
+    await Deno.mkdir(live, { recursive: true });
+    const first = await issue();
+    await Deno.writeTextFile(join(live, "fullchain.pem"), first.chainPem!);
+    await Deno.writeTextFile(join(live, "privkey.pem"), first.keyPem);
+
+    const missing = await script("ssl-setup.sh", [
+      "--root",
+      root,
+      "--letsencrypt",
+      "--domain",
+      "other.example",
+    ]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /certbot certonly --standalone -d other\.example/);
+
+    ok(await script("ssl-setup.sh", ["--root", root, "--letsencrypt", "--domain", "cam.example"]));
+    const tls = join(root, "etc/camera-service/tls");
+    assert.equal(await Deno.readTextFile(join(tls, "server.crt")), first.chainPem);
+    assert.equal(await mode(join(tls, "server.key")), "600");
+    const hook = join(root, "etc/letsencrypt/renewal-hooks/deploy/camera-service");
+    assert.equal(await mode(hook), "755");
+    const again = ok(
+      await script("ssl-setup.sh", ["--root", root, "--letsencrypt", "--domain", "cam.example"]),
+    );
+    assert.equal(changes(again), 0, again);
+
+    // certbot renews: new files in live/, then runs the hook with RENEWED_LINEAGE.
+    const renewed = await issue();
+    await Deno.writeTextFile(join(live, "fullchain.pem"), renewed.chainPem!);
+    await Deno.writeTextFile(join(live, "privkey.pem"), renewed.keyPem);
+    const runHook = (lineage: string) =>
+      new Deno.Command("sh", {
+        args: [hook],
+        env: { CAMERA_SERVICE_HOOK_ROOT: root, RENEWED_LINEAGE: lineage, PATH: "/usr/bin:/bin" },
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    const otherLineage = await runHook(join(root, "etc/letsencrypt/live/other.example"));
+    assert.ok(otherLineage.success);
+    assert.equal(await Deno.readTextFile(join(tls, "server.crt")), first.chainPem, "untouched");
+    const h = await runHook(live);
+    assert.ok(h.success, new TextDecoder().decode(h.stderr));
+    assert.equal(await Deno.readTextFile(join(tls, "server.crt")), renewed.chainPem);
+    assert.equal(await Deno.readTextFile(join(tls, "server.key")), renewed.keyPem);
+    assert.equal(await mode(join(tls, "server.key")), "600");
+  });
+});
+
+/** The service CLI must be runnable from the checkout for the --dev path. */
+const devReady = (() => {
+  try {
+    Deno.statSync(join(ROOT, "src", "cli", "cert_cmd.ts"));
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!devReady) {
+  console.warn("\n*** SKIPPING certificate script tests: src/cli/cert_cmd.ts is missing ***\n");
+}
+
+Deno.test({
+  name: "ssl-setup.sh - self-signed certificate that openssl accepts; kept on a second run",
+  ignore: !devReady,
+  fn: async () => {
+    await withRoot(async (root) => {
+      const args = [
+        "--root",
+        root,
+        "--dev",
+        "--self-signed",
+        "--host",
+        "cam.example",
+        "--host",
+        "10.1.2.3",
+      ];
+      ok(await script("ssl-setup.sh", args));
+      const tls = join(root, "etc/camera-service/tls");
+      const crt = join(tls, "server.crt");
+      assert.equal(await mode(tls), "700");
+      assert.equal(await mode(join(tls, "server.key")), "600");
+      const v = await openssl(["verify", "-CAfile", crt, crt]);
+      assert.equal(v.code, 0, v.stderr + v.stdout);
+      const x = await openssl([
+        "x509",
+        "-in",
+        crt,
+        "-noout",
+        "-checkend",
+        "86400",
+        "-ext",
+        "subjectAltName",
+      ]);
+      assert.equal(x.code, 0, x.stderr);
+      assert.match(x.stdout, /DNS:cam\.example/);
+      assert.match(x.stdout, /IP Address:10\.1\.2\.3/);
+      const before = await Deno.readTextFile(crt);
+      const again = ok(await script("ssl-setup.sh", args));
+      assert.equal(changes(again), 0, again);
+      assert.equal(await Deno.readTextFile(crt), before);
+      ok(await script("ssl-setup.sh", [...args, "--force"]));
+      assert.notEqual(await Deno.readTextFile(crt), before, "--force replaces it");
+    });
+  },
+});
+
+Deno.test({
+  name: "ssl-setup.sh - private CA, server and client certificates verify against the CA",
+  ignore: !devReady,
+  fn: async () => {
+    await withRoot(async (root) => {
+      const args = [
+        "--root",
+        root,
+        "--dev",
+        "--private-ca",
+        "--host",
+        "cam.example",
+        "--clients",
+        "ui,sdk",
+      ];
+      ok(await script("ssl-setup.sh", args));
+      const etc = join(root, "etc/camera-service");
+      const ca = join(etc, "ca/ca.crt");
+      assert.equal(await mode(join(etc, "ca")), "700");
+      assert.equal(await mode(join(etc, "ca/ca.key")), "600");
+      assert.equal(await Deno.readTextFile(join(etc, "tls/ca.crt")), await Deno.readTextFile(ca));
+      const server = await openssl([
+        "verify",
+        "-CAfile",
+        ca,
+        "-purpose",
+        "sslserver",
+        join(etc, "tls/server.crt"),
+      ]);
+      assert.equal(server.code, 0, server.stderr + server.stdout);
+      for (const name of ["ui", "sdk"]) {
+        const c = await openssl([
+          "verify",
+          "-CAfile",
+          ca,
+          "-purpose",
+          "sslclient",
+          join(etc, `clients/${name}.crt`),
+        ]);
+        assert.equal(c.code, 0, c.stderr + c.stdout);
+        assert.equal(await mode(join(etc, `clients/${name}.key`)), "600");
+      }
+      const caBefore = await Deno.readTextFile(join(etc, "ca/ca.key"));
+      const again = ok(await script("ssl-setup.sh", [...args, "--force"]));
+      assert.match(again, /keep \/etc\/camera-service\/ca\/ca\.crt/);
+      assert.equal(
+        await Deno.readTextFile(join(etc, "ca/ca.key")),
+        caBefore,
+        "the CA is never replaced",
+      );
+      const reissued = await openssl(["verify", "-CAfile", ca, join(etc, "tls/server.crt")]);
+      assert.equal(reissued.code, 0, reissued.stderr);
+    });
+  },
+});
+
+Deno.test({
+  name: "provision.sh - prints the admin key once; a second run rotates nothing",
+  ignore: !devReady,
+  fn: async () => {
+    await withRoot(async (root) => {
+      const args = ["--root", root, "--dev", "--host", "cam.example"];
+      const first = ok(await script("provision.sh", args));
+      const key = /==== admin API key 'admin' \(shown ONCE; store it now\) ====\n(.+)\n/.exec(first)
+        ?.[1];
+      assert.ok(key && key.length >= 20, first);
+      const data = join(root, "var/lib/camera-service");
+      const etc = join(root, "etc/camera-service");
+      assert.equal(await mode(join(data, "jwt-secret")), "600");
+      const keysFile = await Deno.readTextFile(join(data, "api-keys.json"));
+      assert.ok(!keysFile.includes(key), "only a hash of the key is stored");
+      const v = await openssl([
+        "verify",
+        "-CAfile",
+        join(etc, "tls/ca.crt"),
+        join(etc, "tls/server.crt"),
+      ]);
+      assert.equal(v.code, 0, v.stderr);
+      const config = await Deno.readTextFile(join(etc, "camera-service.yaml"));
+      assert.match(config, /cert_file: \/etc\/camera-service\/tls\/server\.crt/);
+
+      const snapshot = async () =>
+        await Promise.all([
+          Deno.readTextFile(join(data, "jwt-secret")),
+          Deno.readTextFile(join(etc, "tls/server.crt")),
+          Deno.readTextFile(join(etc, "ca/ca.key")),
+          Deno.readTextFile(join(data, "api-keys.json")),
+        ]);
+      const before = await snapshot();
+      const second = ok(await script("provision.sh", args));
+      assert.ok(!second.includes(key), "the key is not printed again");
+      assert.doesNotMatch(second, /shown ONCE/);
+      assert.match(second, /keep admin API key 'admin'/);
+      assert.match(second, /0 change\(s\) here/);
+      assert.deepEqual(await snapshot(), before);
+    });
+  },
+});
