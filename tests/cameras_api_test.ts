@@ -221,6 +221,8 @@ Deno.test("api streams - get_streams, get_stream_url, get_stream_status match th
     assert.equal(st.status, "ACTIVE");
     assert.deepEqual(st.mediamtx_path, { exists: true, ready: true, readers: 1 });
     assert.equal(st.start_time, t.mtx.paths.get("camera0")!.availableTime);
+    const bitrate = (st.metrics as Record<string, number>).bitrate;
+    assert.ok(Math.abs(bitrate - Math.round(123456 * 8 / 42)) < 800, `bitrate ${bitrate}`);
 
     t.mtx.paths.clear();
     const gone = await call(t.methods, "get_stream_status", { device: "camera0" }) as Record<

@@ -3,7 +3,7 @@ import type { StreamKeepalive } from "../cameras/keepalive.ts";
 import { streamUrls } from "../cameras/streams.ts";
 import { dependencyFailed, invalidState, RpcError } from "../rpc/errors.ts";
 import { deviceId, object } from "../rpc/schema.ts";
-import { type CameraApiDeps, livePath, requireCamera } from "./cameras.ts";
+import { type CameraApiDeps, livePath, requireCamera, secondsSince } from "./cameras.ts";
 import { method, type MethodDef } from "./types.ts";
 
 export interface StreamApiDeps extends CameraApiDeps {
@@ -73,6 +73,11 @@ export function streamMethods(deps: StreamApiDeps): MethodDef[] {
         },
         metrics: { bytes_sent: path?.outboundBytes ?? 0 },
       };
+      // Average incoming bit rate since the stream became available (measured, bits/s).
+      const up = available ? secondsSince(path!.availableTime) : null;
+      if (up !== null && up > 0) {
+        (out.metrics as Record<string, number>).bitrate = Math.round(path!.inboundBytes * 8 / up);
+      }
       if (available && path?.availableTime) out.start_time = path.availableTime;
       return out;
     }),
