@@ -126,12 +126,12 @@ export class FileService {
    * Names of the recording files being written among `files`: the newest segment of each
    * camera that is recording now, and any segment modified in the last 5 seconds.
    */
-  writing(files: StoredFile[], now = Date.now()): Set<string> {
+  writing(files: StoredFile[], now = Date.now(), recentMs = 5000): Set<string> {
     const out = new Set<string>();
     const newest = new Map<string, StoredFile>();
     for (const f of files) {
       if (!f.device) continue;
-      if (now - f.mtimeMs < 5000) out.add(f.name);
+      if (now - f.mtimeMs < recentMs) out.add(f.name);
       const n = newest.get(f.device);
       if (!n || f.name > n.name) newest.set(f.device, f);
     }
@@ -142,17 +142,19 @@ export class FileService {
   }
 
   /** Whether one recording file is being written (see {@link writing}). */
-  async beingWritten(f: FoundFile): Promise<boolean> {
+  async beingWritten(f: FoundFile, recentMs = 5000): Promise<boolean> {
     if (!f.device) return false;
+    const now = Date.now();
+    if (now - f.mtimeMs < recentMs) return true;
     const segs = await listSegments(this.root("recordings"), f.device);
-    return this.writing(segs).has(f.name) || Date.now() - f.mtimeMs < 5000;
+    return this.writing(segs, now, recentMs).has(f.name);
   }
 
   /** get_recording_info: size, times, measured duration (ffprobe), codec and size of video. */
   async recordingInfo(name: string): Promise<Record<string, unknown>> {
     const f = await this.find("recordings", name);
     const out: Record<string, unknown> = { ...this.#entry("recordings", f) };
-    out.recording = await this.beingWritten(f);
+    out.recording = await this.beingWritten(f, 0); // part of an active recording
     try {
       const p = await this.#probe(f.path);
       if (p.duration !== null) {
