@@ -1,5 +1,6 @@
 /**
- * `deno task bench [--quick] [--scenario a,b] [--duration s] [--client node|deno] [--out file]`
+ * `deno task bench [--quick] [--scenario a,b] [--duration s] [--client node|deno] [--out file]
+ *                  [--exe path | --build-exe]`
  *
  * Starts each server in its own process (bare Deno.serve, bare node:https + ws under Deno and
  * under Node, the service under `deno run`, and the single executable when dist/camera-service
@@ -17,6 +18,7 @@ import { loadgenRuntime, runLoadgen } from "./lib/loadgen_proc.ts";
 import { machine } from "./lib/procstat.ts";
 import { renderReport } from "./lib/report.ts";
 import {
+  findExecutable,
   freePort,
   type RunningServer,
   type ServerSpec,
@@ -43,6 +45,10 @@ export interface BenchPlan {
   scenarios: Set<string>;
   client: "node" | "deno";
   out: string | null;
+  /** The single executable to measure (default dist/camera-service when built from mod.ts). */
+  exe?: string;
+  /** Build the single executable into node_modules/.cache/bench/dist first. */
+  buildExe: boolean;
 }
 
 const ALL = ["startup", "idle", "ping", "get_camera_list", "authenticate", "fanout"];
@@ -50,8 +56,8 @@ const ALL = ["startup", "idle", "ping", "get_camera_list", "authenticate", "fano
 /** Parses the command line into a plan. */
 export function parsePlan(argv: string[]): BenchPlan {
   const { flags, rest } = parseFlags(argv, {
-    strings: ["scenario", "duration", "client", "out"],
-    booleans: ["quick"],
+    strings: ["scenario", "duration", "client", "out", "exe"],
+    booleans: ["quick", "build-exe"],
   });
   if (rest.length) throw new CliUsageError(`unexpected argument ${rest[0]}`);
   const quick = flags.quick === true;
@@ -76,7 +82,7 @@ export function parsePlan(argv: string[]): BenchPlan {
     gclCs: quick ? [100] : [10, 100],
     churnC: 10,
     fanoutN: 1000,
-    fanoutRounds: quick ? 4 : 10,
+    fanoutRounds: quick ? 3 : 10,
     idleN: 1000,
     startupRounds: quick ? 2 : 5,
     scenarios,
@@ -86,6 +92,8 @@ export function parsePlan(argv: string[]): BenchPlan {
       : quick
       ? null
       : new URL("RESULTS.md", import.meta.url).pathname,
+    exe: flags.exe ? String(flags.exe) : undefined,
+    buildExe: flags["build-exe"] === true,
   };
 }
 
@@ -128,9 +136,29 @@ async function main(): Promise<number> {
   const denoPath = Deno.execPath();
   const fixture = await makeFixture();
   const rt = loadgenRuntime(plan.client, denoPath);
-  const specs = serverSpecs(fixture, denoPath);
   const runs: RunRecord[] = [];
   const notes: string[] = [];
+  if (plan.buildExe) {
+    const out = new URL("../node_modules/.cache/bench/dist", import.meta.url).pathname;
+    progress(`building the single executable into ${out}`);
+    try {
+      execFileSync(denoPath, [
+        "run",
+        "-A",
+        new URL("../compile/build.ts", import.meta.url).pathname,
+        "--out",
+        out,
+      ], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      plan.exe = `${out}/camera-service`;
+    } catch (e) {
+      notes.push(`building the single executable failed: ${String(e).slice(0, 400)}`);
+    }
+  }
+  const exe = findExecutable(plan.exe);
+  if ("skipped" in exe) notes.push(`single executable not measured: ${exe.skipped}`);
+  const specs = serverSpecs(fixture, denoPath, "path" in exe ? exe.path : undefined);
   const want = (s: string) => plan.scenarios.has(s);
   const servers: RunningServer[] = [];
   const record = (
@@ -182,7 +210,8 @@ async function main(): Promise<number> {
     const tokenArgs = (s: RunningServer) =>
       s.spec.kind === "service" ? ["--token", fixture.token] : [];
     if (want("idle")) {
-      for (const s of servers) {
+      // --quick holds the 1000 connections on the services only (the target is theirs).
+      for (const s of servers.filter((x) => !plan.quick || x.spec.kind === "service")) {
         const report = await runLoadgen(rt, [
           ...common(s),
           "--scenario",

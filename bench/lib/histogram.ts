@@ -10,11 +10,12 @@ const MAX_EXP = 26; // 2^26 µs ≈ 67 s: anything larger lands in the last buck
 /** Percentiles and extremes of a recorded distribution, in milliseconds. */
 export interface LatencySummary {
   count: number;
-  mean_ms: number;
-  p50_ms: number;
-  p90_ms: number;
-  p99_ms: number;
-  max_ms: number;
+  /** null when nothing was recorded. */
+  mean_ms: number | null;
+  p50_ms: number | null;
+  p90_ms: number | null;
+  p99_ms: number | null;
+  max_ms: number | null;
 }
 
 /** Records durations (microseconds) and reports percentiles. */
@@ -57,12 +58,12 @@ export class Histogram {
     return this.#max;
   }
 
-  /** Summary in milliseconds, rounded to microseconds. */
+  /** Summary in milliseconds, rounded to microseconds; nulls when empty. */
   summary(): LatencySummary {
-    const ms = (us: number) => Math.round(us) / 1000;
+    const ms = (us: number) => this.#count ? Math.round(us) / 1000 : null;
     return {
       count: this.#count,
-      mean_ms: this.#count ? ms(this.#sum / this.#count) : 0,
+      mean_ms: ms(this.#sum / (this.#count || 1)),
       p50_ms: ms(this.quantile(0.5)),
       p90_ms: ms(this.quantile(0.9)),
       p99_ms: ms(this.quantile(0.99)),

@@ -4,7 +4,7 @@
  * measured in the same run, and the issue-6 targets with pass/miss and by how much.
  */
 import type { ServerSpec } from "./servers.ts";
-import { field, fmt, med, ratio, type RunRecord } from "./stats.ts";
+import { clean, field, fmt, med, ratio, type RunRecord } from "./stats.ts";
 
 /** Everything the report needs from run.ts. */
 export interface ReportContext {
@@ -71,7 +71,7 @@ function errorsOf(runs: RunRecord[], server: string, scenario: string): string {
     .reduce((n, r) => n + (field(r.report, "errors") ?? 0), 0);
   const parts = [];
   if (failed.length) {
-    parts.push(`${failed.length} run(s) failed: ${String(failed[0].report.error).slice(0, 160)}`);
+    parts.push(`${failed.length} run(s) failed: ${clean(failed[0].report.error, 160)}`);
   }
   if (errs) parts.push(`${errs} request errors`);
   return parts.join("; ");
@@ -217,9 +217,7 @@ export function renderReport(ctx: ReportContext): string {
           fmt(field(r.report, "latency.p50_ms"), 2),
           fmt(field(r.report, "latency.p99_ms"), 2),
           fmt(field(r.report, "server.cpu_us_per_msg")),
-          r.report.error
-            ? String(r.report.error).slice(0, 120)
-            : String(field(r.report, "errors") ?? "–"),
+          r.report.error ? clean(r.report.error, 120) : String(field(r.report, "errors") ?? "–"),
         ]),
       ),
       "",
@@ -247,19 +245,17 @@ export function renderReport(ctx: ReportContext): string {
           "first→last p50 / p99 ms",
         ],
         fan.map((r) =>
-          r.report.error
-            ? [r.server, `error: ${String(r.report.error).slice(0, 160)}`, "", "", ""]
-            : [
-              r.server,
-              `${r.report.rounds_complete}/${r.report.rounds_run}`,
-              fmt(field(r.report, "trigger_to_first.p50_ms"), 2),
-              `${fmt(field(r.report, "trigger_to_last.p50_ms"), 2)} / ${
-                fmt(field(r.report, "trigger_to_last.p99_ms"), 2)
-              } / ${fmt(field(r.report, "trigger_to_last.max_ms"), 2)}`,
-              `${fmt(field(r.report, "first_to_last.p50_ms"), 2)} / ${
-                fmt(field(r.report, "first_to_last.p99_ms"), 2)
-              }`,
-            ]
+          r.report.error ? [r.server, `error: ${clean(r.report.error, 160)}`, "", "", ""] : [
+            r.server,
+            `${r.report.rounds_complete}/${r.report.rounds_run}`,
+            fmt(field(r.report, "trigger_to_first.p50_ms"), 2),
+            `${fmt(field(r.report, "trigger_to_last.p50_ms"), 2)} / ${
+              fmt(field(r.report, "trigger_to_last.p99_ms"), 2)
+            } / ${fmt(field(r.report, "trigger_to_last.max_ms"), 2)}`,
+            `${fmt(field(r.report, "first_to_last.p50_ms"), 2)} / ${
+              fmt(field(r.report, "first_to_last.p99_ms"), 2)
+            }`,
+          ]
         ),
       ),
       "",
@@ -286,16 +282,14 @@ export function renderReport(ctx: ReportContext): string {
           "connect s",
         ],
         idle.map((r) =>
-          r.report.error
-            ? [r.server, `error: ${String(r.report.error).slice(0, 160)}`, "", "", "", ""]
-            : [
-              r.server,
-              fmt(field(r.report, "server_rss_before_mb")),
-              fmt(field(r.report, "server_rss_mb")),
-              fmt(field(r.report, "served"), 0),
-              fmt(field(r.report, "still_open"), 0),
-              fmt(field(r.report, "connect_s"), 2),
-            ]
+          r.report.error ? [r.server, `error: ${clean(r.report.error, 160)}`, "", "", "", ""] : [
+            r.server,
+            fmt(field(r.report, "server_rss_before_mb")),
+            fmt(field(r.report, "server_rss_mb")),
+            fmt(field(r.report, "served"), 0),
+            fmt(field(r.report, "still_open"), 0),
+            fmt(field(r.report, "connect_s"), 2),
+          ]
         ),
       ),
       "",
@@ -307,28 +301,35 @@ export function renderReport(ctx: ReportContext): string {
     out.push(
       "## Start-up",
       "",
-      `Spawn → first accepted WSS connection, and → first ping answered (${plan.startupRounds} rounds; ` +
-        "the bench polls every 5 ms). RSS read 1 s after the first answer.",
+      `Spawn → port accepts TCP (polled every 5 ms), → first WSS connection accepted (TLS + ` +
+        `upgrade), → first ping answered; medians of ${plan.startupRounds} rounds. RSS read 1 s ` +
+        "after the first answer.",
       "",
     );
     out.push(
       table(
-        ["server", "to accept p50 ms", "to pong p50 / max ms", "idle RSS MB", "rounds ok"],
+        [
+          "server",
+          "to TCP p50 ms",
+          "to WSS accept p50 ms",
+          "to pong p50 / max ms",
+          "idle RSS MB",
+          "rounds ok",
+        ],
         st.map((r) =>
-          r.report.error
-            ? [r.server, `error: ${String(r.report.error).slice(0, 160)}`, "", "", ""]
-            : [
-              r.server,
-              fmt(field(r.report, "to_first_accept.p50_ms"), 0),
-              `${fmt(field(r.report, "to_first_pong.p50_ms"), 0)} / ${
-                fmt(field(r.report, "to_first_pong.max_ms"), 0)
-              }`,
-              fmt(field(r.report, "idle_rss_after_1s_mb")),
-              `${r.report.rounds_ok}/${r.report.rounds_run}` +
-              ((r.report.failures as string[])?.length
-                ? ` (${String((r.report.failures as string[])[0]).slice(0, 120)})`
-                : ""),
-            ]
+          r.report.error ? [r.server, `error: ${clean(r.report.error, 160)}`, "", "", "", ""] : [
+            r.server,
+            fmt(field(r.report, "to_tcp_accept.p50_ms"), 0),
+            fmt(field(r.report, "to_first_accept.p50_ms"), 0),
+            `${fmt(field(r.report, "to_first_pong.p50_ms"), 0)} / ${
+              fmt(field(r.report, "to_first_pong.max_ms"), 0)
+            }`,
+            fmt(field(r.report, "idle_rss_after_1s_mb")),
+            `${r.report.rounds_ok}/${r.report.rounds_run}` +
+            ((r.report.failures as string[])?.length
+              ? ` (${clean((r.report.failures as string[])[0], 120)})`
+              : ""),
+          ]
         ),
       ),
       "",
@@ -383,7 +384,7 @@ function targetsTable(ctx: ReportContext, services: ServerSpec[]): string {
       target: `${ctx.plan.idleN} authenticated connections: all served, RSS < 160 MB`,
       server: s.name,
       measured: idle?.report.error
-        ? `error: ${String(idle.report.error).slice(0, 100)}`
+        ? `error: ${clean(idle.report.error, 100)}`
         : `${fmt(served, 0)} served, ${fmt(rss)} MB`,
       goal: `${ctx.plan.idleN} and < 160 MB`,
       result: served !== null && served < ctx.plan.idleN
@@ -415,7 +416,7 @@ function targetsTable(ctx: ReportContext, services: ServerSpec[]): string {
         `fan-out to ${ctx.plan.fanoutN}: last delivered ≤ 50 ms (p99 over rounds), from the trigger`,
       server: s.name,
       measured: fan?.report.error
-        ? `error: ${String(fan.report.error).slice(0, 100)}`
+        ? `error: ${clean(fan.report.error, 100)}`
         : `${fmt(last, 1)} ms (first→last ${fmt(spread, 1)} ms)`,
       goal: "≤ 50 ms",
       result: verdict(last, 50, false, " ms"),

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { RpcConnection } from "./client.ts";
@@ -53,8 +53,25 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The servers of a run; the single executable only when `dist/camera-service` exists. */
-export function serverSpecs(f: Fixture, denoPath: string): ServerSpec[] {
+/**
+ * The single executable to measure: `exe` if given, else dist/camera-service when its
+ * build-info.json says it was built from mod.ts. Returns the path, or why there is none.
+ */
+export function findExecutable(exe?: string): { path: string } | { skipped: string } {
+  if (exe) return existsSync(exe) ? { path: exe } : { skipped: `${exe} does not exist` };
+  const path = join(ROOT, "dist/camera-service");
+  if (!existsSync(path)) return { skipped: "dist/camera-service not built (deno task compile)" };
+  try {
+    const info = JSON.parse(readFileSync(join(ROOT, "dist/build-info.json"), "utf8"));
+    if (typeof info.entry === "string" && !info.entry.endsWith("/mod.ts")) {
+      return { skipped: `dist/camera-service was built from ${info.entry}, not mod.ts` };
+    }
+  } catch { /* no build info: take it as is */ }
+  return { path };
+}
+
+/** The servers of a run; the single executable only when `exe` is given. */
+export function serverSpecs(f: Fixture, denoPath: string, exe?: string): ServerSpec[] {
   const cert = ["--cert", f.cert.certFile, "--key", f.cert.keyFile];
   const nodeBaseline = join(ROOT, "bench/baselines/node_https_ws.mjs");
   const specs: ServerSpec[] = [
@@ -99,8 +116,7 @@ export function serverSpecs(f: Fixture, denoPath: string): ServerSpec[] {
       env: (p) => serviceEnv(f, "deno", p),
     });
   }
-  const exe = join(ROOT, "dist/camera-service");
-  if (existsSync(exe)) {
+  if (exe) {
     specs.push({
       name: "service (single executable)",
       kind: "service",

@@ -53,3 +53,11 @@ export function fmt(n: number | null, digits = 1): string {
 export function ratio(a: number | null, b: number | null): number | null {
   return a === null || b === null || b === 0 ? null : a / b;
 }
+
+/** One-line, escape-free excerpt of an error text for a Markdown table (at most `n` chars). */
+export function clean(text: unknown, n = 160): string {
+  const t = String(text).replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g"), "")
+    .replace(/\s+/g, " ").replaceAll("|", "/")
+    .trim();
+  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
+}

@@ -1,9 +1,11 @@
 /**
- * `startup`: spawn the server command, poll its WSS URL every 5 ms, and time until the first
- * WebSocket is accepted and until its `ping` is answered. One second later, read the server's
- * RSS (idle RSS after start). Then SIGTERM it and repeat `rounds` times.
+ * `startup`: spawn the server command, poll its port with plain TCP connects every 5 ms (cheap,
+ * so the poller does not steal CPU from the starting server), then open the WSS connection and
+ * send `ping`. Times spawn → TCP accept, → WebSocket accepted (TLS + upgrade done), → pong.
+ * One second later, read the server's RSS (idle RSS after start). SIGTERM, repeat `rounds` times.
  */
 import { spawn } from "node:child_process";
+import { connect } from "node:net";
 import { RpcConnection } from "../lib/client.ts";
 import { Histogram } from "../lib/histogram.ts";
 import { memoryMB } from "../lib/procstat.ts";
@@ -11,10 +13,29 @@ import { type Scenario, sleep } from "./types.ts";
 
 const GIVE_UP_MS = 15_000;
 
+/** Resolves true when a TCP connection to host:port is accepted, false when refused. */
+function tcpAccepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ host, port });
+    sock.once("connect", () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once("error", () => {
+      sock.destroy();
+      resolve(false);
+    });
+  });
+}
+
 /** Runs the start-up scenario. Needs `spawnArgv`; the URL's port must be the one it binds. */
 export const startup: Scenario = async (o) => {
   if (!o.spawnArgv?.length) throw new Error("startup needs --spawn");
   const [cmd, ...args] = o.spawnArgv;
+  const url = new URL(o.target.url);
+  const host = url.hostname;
+  const port = Number(url.port || 443);
+  const toTcp = new Histogram();
   const toAccept = new Histogram();
   const toPong = new Histogram();
   const rss: number[] = [];
@@ -28,12 +49,18 @@ export const startup: Scenario = async (o) => {
     let exitedEarly = false;
     exited.then(() => exitedEarly = true);
     try {
+      let tcp = false;
+      while (!tcp && !exitedEarly && performance.now() - t0 < GIVE_UP_MS) {
+        tcp = await tcpAccepts(host, port);
+        if (!tcp) await sleep(5);
+      }
+      const tcpAt = performance.now();
       let conn: RpcConnection | null = null;
-      while (!conn && !exitedEarly && performance.now() - t0 < GIVE_UP_MS) {
+      while (tcp && !conn && !exitedEarly && performance.now() - t0 < GIVE_UP_MS) {
         try {
           conn = await RpcConnection.open(o.target, 2000);
         } catch {
-          await sleep(5);
+          await sleep(5); // listening, but not yet upgrading (e.g. still wiring the engine)
         }
       }
       if (!conn) {
@@ -50,6 +77,7 @@ export const startup: Scenario = async (o) => {
         failures.push(`round ${r}: ping answered ${JSON.stringify(pong)}`);
         continue;
       }
+      toTcp.record((tcpAt - t0) * 1000);
       toAccept.record((accepted - t0) * 1000);
       toPong.record((answered - t0) * 1000);
       await sleep(1000);
@@ -68,6 +96,7 @@ export const startup: Scenario = async (o) => {
     command: o.spawnArgv.join(" "),
     rounds_run: o.rounds,
     rounds_ok: toPong.count,
+    to_tcp_accept: toTcp.summary(),
     to_first_accept: toAccept.summary(),
     to_first_pong: toPong.summary(),
     idle_rss_after_1s_mb: rss.length ? rss[Math.floor(rss.length / 2)] : null,
