@@ -39,6 +39,7 @@ async function setup() {
     body,
     signer,
     auth,
+    snapDir: config.snapshots.directory,
     advance: (ms: number) => (now += ms),
     cleanup: () => Deno.remove(root, { recursive: true }),
   };
@@ -125,6 +126,11 @@ Deno.test("downloads - auth: none 401, bad token 401, signed URL ok, bad/expired
     });
     assert.equal(bad.status, 401);
     await bad.body?.cancel();
+    const odd = "été 50% #1.jpg";
+    await writeFile(join(s.snapDir, odd), "odd");
+    const oddRes = await s.app.request(s.signer.sign("snapshots", odd));
+    assert.equal(oddRes.status, 200, "signed name with space, %, # and non-ASCII");
+    assert.equal(await oddRes.text(), "odd");
     const url = s.signer.sign("snapshots", "x.jpg");
     const ok = await s.app.request(url);
     assert.equal(ok.status, 200);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PathConf } from "../src/mediamtx/types.ts";
+import { MediaMtxError } from "../src/mediamtx/types.ts";
 import { RecordingService } from "../src/media/recordings.ts";
 import type { RecordingDeps } from "../src/media/recording_types.ts";
 import { RpcError } from "../src/rpc/errors.ts";
@@ -319,6 +320,26 @@ Deno.test("recordings - a stop arriving while start waits for the first segment 
     assert.equal(stop.duration, 0);
     assert.match(stop.message!, /no segment/);
     assert.deepEqual(contractErrors("stop_recording", stop), []);
+  } finally {
+    await s.svc.shutdown();
+    await s.cleanup();
+  }
+});
+
+Deno.test("recordings - stop when MediaMTX lost the path (404) ends the recording; other failures keep it", async () => {
+  const s = await setup();
+  try {
+    await s.svc.start("camera0");
+    s.mtx.fail = true;
+    await assert.rejects(s.svc.stop("camera0"), code(-32050));
+    assert.equal(s.svc.active().length, 1, "still recording after a failed stop");
+    s.mtx.fail = false;
+    s.mtx.patchPathConfig = () =>
+      Promise.reject(new MediaMtxError("http", "path configuration not found", { status: 404 }));
+    const r = await s.svc.stop("camera0");
+    assert.equal(r.status, "STOPPED");
+    assert.equal(r.file_size, 1000);
+    assert.equal(s.svc.active().length, 0);
   } finally {
     await s.svc.shutdown();
     await s.cleanup();

@@ -293,7 +293,10 @@ export class RecordingService {
       try {
         await this.deps.mediamtx.patchPathConfig(device, { record: false });
       } catch (e) {
-        throw mediamtxFailure(e, device);
+        // A path that no longer exists records nothing: the recording is over.
+        const gone = e instanceof MediaMtxError && e.kind === "http" && e.status === 404;
+        if (!gone) throw mediamtxFailure(e, device);
+        this.deps.log?.warn("path gone while recording; recording ended", { device });
       }
       if (rec.timer) clearTimeout(rec.timer);
       this.#active.delete(device);
