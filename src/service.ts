@@ -7,6 +7,7 @@ import { mkdir } from "node:fs/promises";
 import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
 import { createAuth } from "./auth/setup.ts";
+import type { PublishOptions } from "./cameras/publish.ts";
 import type { Config } from "./config/types.ts";
 import { EventBus } from "./core/events.ts";
 import { type ComponentHealth, healthApp, systemFacts } from "./http/health.ts";
@@ -24,6 +25,11 @@ export interface ServiceOptions {
   config: Config;
   /** Defaults to a logger built from config.logging. */
   log?: Logger;
+  /**
+   * Advanced/test: replaces the ffmpeg V4L2 input of USB publish commands, e.g.
+   * `{ inputOverride: "-re -f lavfi -i testsrc=size=640x480:rate=25" }` on a box without cameras.
+   */
+  publish?: PublishOptions;
 }
 
 /** Where the service listens once started. */
@@ -47,8 +53,10 @@ export class Service {
   #health: Listener | null = null;
   #subsystems: Subsystems | null = null;
   #stopping: Promise<void> | null = null;
+  #publish?: PublishOptions;
 
   constructor(opts: ServiceOptions) {
+    this.#publish = opts.publish;
     this.config = opts.config;
     this.log = opts.log ??
       new Logger({ level: opts.config.logging.level, format: opts.config.logging.format });
@@ -85,7 +93,14 @@ export class Service {
       );
     }
 
-    const subs = await buildSubsystems({ config, log, bus: this.bus, auth, metrics: this.metrics });
+    const subs = await buildSubsystems({
+      config,
+      log,
+      bus: this.bus,
+      auth,
+      metrics: this.metrics,
+      publish: this.#publish,
+    });
     this.#subsystems = subs;
 
     const methods = [

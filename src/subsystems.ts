@@ -6,7 +6,9 @@
 import type { Hono } from "hono";
 import type { MethodDef } from "./api/types.ts";
 import type { AuthSetup } from "./auth/setup.ts";
-import { CameraRegistry } from "./cameras/registry.ts";
+import type { PublishOptions } from "./cameras/publish.ts";
+import type { CameraRegistry } from "./cameras/registry.ts";
+import { createCameraSubsystem } from "./cameras/subsystem.ts";
 import type { Config } from "./config/types.ts";
 import type { EventBus } from "./core/events.ts";
 import type { ComponentHealth } from "./http/health.ts";
@@ -24,6 +26,8 @@ export interface SubsystemDeps {
   bus: EventBus;
   auth: AuthSetup;
   metrics: ServiceMetrics;
+  /** Advanced/test: replaces the ffmpeg V4L2 input of USB publish commands. */
+  publish?: PublishOptions;
 }
 
 export interface Subsystems {
@@ -53,12 +57,17 @@ export function buildSubsystems(deps: SubsystemDeps): Promise<Subsystems> {
     username: m.username || undefined,
     password: m.password || undefined,
   });
-  const cameras = new CameraRegistry({
+  let monitorRef: MediaMtxMonitor | null = null;
+  const cameraSub = createCameraSubsystem({
     config,
     events: bus,
-    log: log.child({ component: "cameras" }),
+    log,
     mediamtx,
+    monitor: { require: () => monitorRef!.require() },
+    publish: deps.publish,
+    keepaliveTransport: config.snapshots.rtsp_transport,
   });
+  const cameras = cameraSub.registry;
   const desired = (): Map<string, PathConf> => cameras.desiredPaths();
   const reconciler = new PathReconciler({
     client: mediamtx,
@@ -72,6 +81,7 @@ export function buildSubsystems(deps: SubsystemDeps): Promise<Subsystems> {
     backoffMaxMs: m.backoff_max * 1000,
     log: log.child({ component: "mediamtx" }),
   });
+  monitorRef = monitor;
   cameras.onChange(() => {
     if (monitor.status().reachable) {
       reconciler.reconcile().catch((e) => log.warn("reconcile failed", { error: String(e) }));
@@ -88,7 +98,7 @@ export function buildSubsystems(deps: SubsystemDeps): Promise<Subsystems> {
 
   const [lo, hi] = config.camera.device_range;
   const subs: Subsystems = {
-    methods: [],
+    methods: [...cameraSub.methods],
     maxCameras: hi - lo + 1 + config.camera.sources.length,
     supportedFormats: ["fmp4", "mp4", "mpegts", "jpg", "png"],
     capabilities: ["snapshots", "recordings", "streaming", "events", "batches", "api_keys"],
@@ -98,16 +108,17 @@ export function buildSubsystems(deps: SubsystemDeps): Promise<Subsystems> {
     mountHttp: () => {},
     discoveryReady: () => cameras.isReady,
     cameraHealth: () => Promise.resolve(cameras.health() as unknown as ComponentHealth),
-    mediamtxHealth: () => Promise.resolve(mediamtxHealth(monitor.status()) as unknown as ComponentHealth),
+    mediamtxHealth: () =>
+      Promise.resolve(mediamtxHealth(monitor.status()) as unknown as ComponentHealth),
     storageHealth: () => Promise.resolve({ status: "healthy" }),
     metricsSnapshot: () => Promise.resolve({ timestamp: new Date().toISOString() }),
     start: async () => {
-      await cameras.start();
+      await cameraSub.start();
       monitor.start();
     },
     stop: async () => {
       monitor.stop();
-      await cameras.stop();
+      await cameraSub.stop();
     },
   };
   return Promise.resolve(subs);

@@ -42,10 +42,23 @@ Deno.test("e2e wss - ping without auth, viewer flow, roles, bad tokens", async (
       "no MediaMTX in this test",
     );
 
-    const expired = await c.call("ping", { auth_token: await t.token("viewer", -120) });
+    const expired = await c.call("ping", {
+      auth_token: await t.token("viewer", 60, Date.now() - 3600_000),
+    });
     assert.equal(expired.error?.code, -32001);
     assert.equal(expired.error?.data.reason, "token expired");
     await c.close();
+
+    // Expiry is enforced on every call of a bound session, not only at authenticate.
+    const short = await RpcClient.connect(t.addr.ws_url.replace("localhost", "127.0.0.1"), { ca });
+    const shortAuth = await short.call("authenticate", { auth_token: await t.token("viewer", 1) });
+    assert.equal((shortAuth.result as Record<string, unknown>).authenticated, true);
+    await new Promise((r) => setTimeout(r, 1100));
+    const late = await short.call("get_server_info");
+    assert.equal(late.error?.code, -32001);
+    assert.equal(late.error?.data.reason, "token expired");
+    assert.equal((await short.call("ping")).result, "pong", "the connection keeps serving");
+    await short.close();
     assert.ok(!JSON.stringify(t.logs).includes(await t.token("viewer")), "tokens never logged");
   } finally {
     await t.stop();

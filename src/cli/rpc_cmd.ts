@@ -3,6 +3,7 @@
  * Prints the result as JSON (exit 0) or the error object (exit 1).
  */
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { WebSocket } from "ws";
 import { type CliCommand, CliUsageError, parseFlags } from "./types.ts";
 
@@ -104,10 +105,10 @@ export const rpcCommand: CliCommand = async (args, ctx) => {
       tls ? "wss" : "ws"
     }://localhost:${config.server.port}${config.server.websocket_path}`;
     if (!caFile && tls) {
-      const { devCertificatePaths } = await import("../tls/devcert.ts");
+      const { DEV_CERT_FILE } = await import("../tls/devcert.ts");
       caFile = config.security.ssl.cert_file
         ? (config.security.ssl.ca_file || undefined)
-        : devCertificatePaths(config.data_dir).certFile;
+        : join(config.data_dir, "tls", DEV_CERT_FILE);
     }
   }
   const read = async (f: string | undefined, what: string) => {

@@ -163,7 +163,7 @@ export interface Config {
     /** Hard timeout for one ffmpeg snapshot, seconds. */
     timeout: number;
     /** RTSP transport of this service's own readers (snapshots, recording keepalive); default tcp. */
-    rtsp_transport?: "tcp" | "udp";
+    rtsp_transport: "tcp" | "udp";
   };
   retention: {
     policy_type: "age" | "size" | "manual";

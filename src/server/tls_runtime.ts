@@ -19,8 +19,8 @@ import type { Listener, TlsHooks } from "./listener.ts";
 export class TlsRuntime {
   #material: TlsMaterial;
   #listeners: Listener[] = [];
-  #reloader: CertificateReloader;
-  #warner: ExpiryWarner;
+  #reloader: CertificateReloader | null = null;
+  #warner: ExpiryWarner | null = null;
   #keylog: string | null;
 
   private constructor(
@@ -32,13 +32,6 @@ export class TlsRuntime {
   ) {
     this.#material = material;
     this.#keylog = process.env.SSLKEYLOGFILE || null;
-    this.#reloader = new CertificateReloader({
-      ssl,
-      initial: material,
-      log,
-      apply: (m: TlsMaterial) => this.#apply(m),
-    });
-    this.#warner = new ExpiryWarner({ log, current: () => this.#material.leaf });
     metrics.setSources({
       certExpiry: () => ({
         not_after_seconds: Math.floor(this.#material.leaf.notAfter.getTime() / 1000),
@@ -107,8 +100,16 @@ export class TlsRuntime {
     if (this.#keylog) {
       for (const l of listeners) attachKeyLog(l.server as https.Server, this.#keylog, this.log);
     }
-    if (this.ssl.watch) this.#reloader.watch();
-    this.#warner.start();
+    this.#reloader = new CertificateReloader({
+      ssl: this.ssl,
+      initial: this.#material,
+      log: this.log,
+      apply: (m: TlsMaterial) => this.#apply(m),
+      onReload: (r) => {
+        if (!r.ok) this.metrics.reloaded("failed");
+      },
+    });
+    this.#warner = new ExpiryWarner({ log: this.log, current: () => this.#material.leaf });
   }
 
   #apply(m: TlsMaterial): void {
@@ -116,13 +117,13 @@ export class TlsRuntime {
     const opts = tlsServerOptions(m, this.ssl);
     for (const l of this.#listeners) l.setSecureContext(opts);
     this.metrics.reloaded("ok");
-    this.#warner.check();
+    this.#warner?.check();
   }
 
   /** Re-read the files now (SIGHUP). */
   async reload(reason: string): Promise<void> {
-    const r = await this.#reloader.reload();
-    if (!r.ok) this.metrics.reloaded("failed");
+    if (!this.#reloader) return;
+    const r = await this.#reloader.reload(reason);
     this.log.info("certificate reload requested", {
       reason,
       ok: r.ok,
@@ -133,7 +134,8 @@ export class TlsRuntime {
   /** TLS facts for /health/ready and /health/system. */
   health(): { status: "healthy" | "degraded" | "unhealthy"; [k: string]: unknown } {
     const exp = expiryStatus(this.#material.leaf);
-    const reload = this.#reloader.status();
+    const reload = this.#reloader?.status() ??
+      { ok: true, lastError: null, lastReloadAt: null };
     const status = !reload.ok && exp.status === "healthy" ? "degraded" : exp.status;
     return {
       status,
@@ -151,7 +153,7 @@ export class TlsRuntime {
   }
 
   close(): void {
-    this.#reloader.close();
-    this.#warner.close();
+    this.#reloader?.close();
+    this.#warner?.close();
   }
 }

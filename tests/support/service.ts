@@ -19,7 +19,8 @@ export interface TestService {
   pki: TestPki;
   dir: string;
   logs: LogFields[];
-  token(role: Role, ttlSeconds?: number): Promise<string>;
+  /** A JWT for `role`; `issuedAtMs` in the past makes expired tokens. */
+  token(role: Role, ttlSeconds?: number, issuedAtMs?: number): Promise<string>;
   healthUrl(path: string): string;
   stop(): Promise<void>;
 }
@@ -68,8 +69,14 @@ export async function startTestService(
     pki,
     dir,
     logs,
-    token: (role, ttlSeconds = 3600) =>
-      signToken({ secret: TEST_SECRET, user_id: `test-${role}`, role, ttlSeconds }),
+    token: (role, ttlSeconds = 3600, issuedAtMs?: number) =>
+      signToken({
+        secret: TEST_SECRET,
+        user_id: `test-${role}`,
+        role,
+        ttlSeconds,
+        now: issuedAtMs,
+      }),
     healthUrl: (path) => `https://127.0.0.1:${addr.health_port}${path}`,
     stop: async () => {
       await service.stop();
