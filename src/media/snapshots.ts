@@ -36,7 +36,7 @@ export interface SnapshotInfo {
 
 /** A camera as this module needs it. */
 export interface CameraLookup {
-  get(id: string): { id: string; status: string } | undefined;
+  get(id: string): { status: string } | undefined;
 }
 
 /** Dependencies of {@link SnapshotService}. */
