@@ -113,3 +113,25 @@ export function inspectCertificate(pem: string, now?: Date): CertInfo[] {
       }
     });
 }
+
+/** Human-readable lines describing a certificate (for `cert inspect` and logs). */
+export function describeCertificate(info: CertInfo, now: Date = new Date()): string[] {
+  const days = Math.floor((info.notAfter.getTime() - now.getTime()) / DAY_MS);
+  const left = info.notAfter.getTime() <= now.getTime()
+    ? `EXPIRED ${-days} day${-days === 1 ? "" : "s"} ago`
+    : info.notBefore.getTime() > now.getTime()
+    ? "NOT YET VALID"
+    : `${days} day${days === 1 ? "" : "s"} left`;
+  const sans = [...info.dnsNames.map((n) => `DNS:${n}`), ...info.ipAddresses.map((n) => `IP:${n}`)];
+  return [
+    `subject:     ${info.subject}`,
+    `issuer:      ${info.issuer}${info.selfSigned ? " (self-signed)" : ""}`,
+    `serial:      ${info.serialNumber}`,
+    `SANs:        ${sans.length ? sans.join(", ") : "(none)"}`,
+    `not before:  ${info.notBefore.toISOString()}`,
+    `not after:   ${info.notAfter.toISOString()} (${left})`,
+    `SHA-256:     ${info.fingerprint256}`,
+    `key type:    ${info.keyType}`,
+    `CA:          ${info.isCA ? "yes" : "no"}`,
+  ];
+}
