@@ -131,9 +131,9 @@ export function RetentionForm() {
           value={type}
           onChange={(e) => setType((e.target as HTMLSelectElement).value)}
         >
-          <option value="age">Delete files older than a number of days</option>
-          <option value="size">Keep total size under a limit</option>
-          <option value="manual">Manual (never delete automatically)</option>
+          <option value="age">By age (days)</option>
+          <option value="size">By total size (GB)</option>
+          <option value="manual">Manual (never automatic)</option>
         </select>
         <label for="max-age">Maximum age (days)</label>
         <input
