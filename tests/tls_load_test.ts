@@ -215,6 +215,12 @@ Deno.test("load - key does not match, corrupt key", () =>
       "KEY_MISMATCH",
       /private key in .*client\.key does not match the certificate in .*server\.crt \(CN=localhost\)/,
     );
+    const e = await loadTlsMaterial(pki.ssl({ key_file: pki.caKeyFile })).catch((e) => e);
+    assert.equal(e.code, "KEY_MISMATCH");
+    assert.match(
+      e.message,
+      /belongs to the CA certificate \(CN=Test CA\) in .*server\.crt, not to the server certificate \(CN=localhost\)/,
+    );
     const f = join(pki.dir, "corrupt.key");
     writeFileSync(f, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
     await expectError(

@@ -207,6 +207,17 @@ export async function loadTlsMaterial(
     );
   }
   const leaf = certs[leafIndex];
+  if (leaf.info.isCA && certs.some((c) => !c.info.isCA)) {
+    throw new TlsConfigError(
+      "KEY_MISMATCH",
+      `the private key in ${keyFile} belongs to the CA certificate (${leaf.info.subject}) in ` +
+        `${certFile}, not to the server certificate (${
+          certs.find((c) => !c.info.isCA)!.info.subject
+        }): ` +
+        `use the server's own key`,
+      keyFile,
+    );
+  }
   if (leaf.info.notBefore.getTime() > now.getTime()) {
     throw new TlsConfigError(
       "CERT_NOT_YET_VALID",
