@@ -9,14 +9,23 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { MediaMtxError, type PathConf } from "../mediamtx/types.ts";
+import type { PathConf } from "../mediamtx/types.ts";
+import { MediaMtxError } from "../mediamtx/types.ts";
 import { dependencyFailed, invalidParams, invalidState, notFound } from "../rpc/errors.ts";
-import { RpcError } from "../rpc/errors.ts";
 import { assertDiskWritable } from "./disk.ts";
 import { rtspUrl } from "./ffmpeg_args.ts";
 import { JsonFileWriter, readJson } from "./json_file.ts";
 import { Keepalive } from "./keepalive.ts";
 import { ffprobe, type MediaProber } from "./probe.ts";
+import {
+  CLOCK_SLACK_MS,
+  isOnDemand,
+  measureRecording,
+  mediamtxFailure,
+  recordFormatOf,
+  segmentStartMs,
+  sleep,
+} from "./recording_util.ts";
 import { listSegments, type StoredFile } from "./stored.ts";
 import type {
   ActiveRecording,
@@ -28,45 +37,7 @@ import type {
   StopReason,
 } from "./recording_types.ts";
 
-/** File times come from a coarser kernel clock than Date.now(). */
-const CLOCK_SLACK_MS = 100;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Maps the start_recording `format` onto MediaMTX's: fmp4 | mp4 → fmp4, mpegts; mkv → -32030. */
-export function recordFormatOf(
-  requested: string | undefined,
-  fallback: RecordFormat,
-): RecordFormat {
-  if (requested === undefined) return fallback;
-  if (requested === "fmp4" || requested === "mp4") return "fmp4";
-  if (requested === "mpegts") return "mpegts";
-  if (requested === "mkv") {
-    throw new RpcError(-32030, {
-      feature: "format mkv",
-      hint: "MediaMTX cannot write Matroska; use fmp4 (mp4) or mpegts",
-    });
-  }
-  throw invalidParams("format", "enum", "format must be one of: fmp4, mp4, mpegts");
-}
-
-/** Start time of a segment from its MediaMTX name (`%Y-%m-%d_%H-%M-%S-%f`, local time). */
-export function segmentStartMs(file: string): number | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})_(\d{2})-(\d{2})-(\d{2})-(\d{1,6})\./.exec(file);
-  if (!m) return null;
-  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
-  const ms = Number(m[7].padEnd(6, "0")) / 1000;
-  const t = new Date(y, mo - 1, d, h, mi, s).getTime() + ms;
-  return Number.isFinite(t) ? t : null;
-}
-
-/** MediaMTX failure → RpcError (-32050, or the RpcError as is). */
-export function mediamtxFailure(e: unknown, device: string): RpcError {
-  if (e instanceof RpcError) return e;
-  if (e instanceof MediaMtxError && e.kind === "http" && e.status === 404) {
-    return dependencyFailed("mediamtx", `path ${device} is not configured in MediaMTX`);
-  }
-  return dependencyFailed("mediamtx", (e as Error).message ?? String(e));
-}
+export { mediamtxFailure, recordFormatOf, segmentStartMs } from "./recording_util.ts";
 
 /** Starts, stops, auto-stops, persists and adopts recordings. */
 export class RecordingService {
@@ -305,7 +276,15 @@ export class RecordingService {
         this.deps.log?.error("cannot persist recording state", { error: (e as Error).message })
       );
       const endMs = this.#now();
-      const result = await this.#measure(rec, endMs, reason, settle);
+      const result = await measureRecording({
+        rec,
+        endMs,
+        reason,
+        settleMs: settle ? this.deps.settleMs ?? 1500 : 0,
+        segments: () => this.#segments(rec),
+        probe: this.#probe,
+        now: this.#now,
+      });
       this.deps.events.emit("recording_status_update", {
         device,
         status: "STOPPED",
@@ -318,54 +297,6 @@ export class RecordingService {
     } finally {
       this.#busy.delete(device);
     }
-  }
-
-  async #measure(
-    rec: ActiveRecording,
-    endMs: number,
-    reason: StopReason,
-    settle: boolean,
-  ): Promise<RecordingStopResult> {
-    let segs = await this.#segments(rec);
-    const settleUntil = this.#now() + (settle ? this.deps.settleMs ?? 1500 : 0);
-    while (this.#now() < settleUntil) {
-      await sleep(250);
-      const again = await this.#segments(rec);
-      const same = again.length === segs.length &&
-        again.every((f) => segs.some((g) => g.name === f.name && g.size === f.size));
-      segs = again;
-      if (same) break;
-    }
-    segs.sort((a, b) => (a.name < b.name ? -1 : 1));
-    const out: RecordingStopResult = {
-      device: rec.device,
-      status: "STOPPED",
-      start_time: new Date(rec.startedMs).toISOString(),
-      end_time: new Date(endMs).toISOString(),
-      file_size: segs.reduce((n, f) => n + f.size, 0),
-      record_format: rec.format,
-      files: segs.map((f) => f.name),
-      reason,
-    };
-    if (segs.length) out.filename = segs[0].name;
-    if (rec.format === "fmp4") out.format = rec.requested === "mp4" ? "mp4" : "fmp4";
-    if (!segs.length) {
-      out.duration = 0;
-      out.duration_ms = 0;
-      out.message = "no segment was written (the stream delivered no keyframe while recording)";
-      return out;
-    }
-    try {
-      let total = 0;
-      for (const f of segs) total += (await this.#probe(f.path)).duration ?? 0;
-      out.duration_ms = Math.round(total * 1000);
-      out.duration = Math.round(total);
-    } catch (e) {
-      out.message = `duration not measured: ${
-        (e as RpcError).data?.detail ?? (e as Error).message
-      }`;
-    }
-    return out;
   }
 
   async #persist(): Promise<void> {
@@ -471,10 +402,4 @@ export class RecordingService {
     }
     await this.#persist().catch(() => undefined);
   }
-}
-
-/** The path reads its source on demand (needs a reader to produce frames). */
-function isOnDemand(conf: PathConf): boolean {
-  return conf.sourceOnDemand === true ||
-    (typeof conf.runOnDemand === "string" && conf.runOnDemand !== "");
 }
