@@ -49,6 +49,7 @@ export function parseLoadgenArgs(argv: string[]): { scenario: string; opts: Scen
       "method",
       "rounds",
       "trigger-file",
+      "trigger-rpc",
       "spawn",
     ],
   });
@@ -86,6 +87,7 @@ export function parseLoadgenArgs(argv: string[]): { scenario: string; opts: Scen
       method: String(flags.method ?? "get_camera_list"),
       rounds: Math.floor(num("rounds", 10, 1, 1000)),
       triggerFile: flags["trigger-file"] ? String(flags["trigger-file"]) : undefined,
+      triggerRpc: flags["trigger-rpc"] ? String(flags["trigger-rpc"]) : undefined,
       spawnArgv,
     },
   };

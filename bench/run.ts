@@ -267,7 +267,8 @@ async function main(): Promise<number> {
       }
     }
     if (want("fanout")) {
-      for (const s of services) {
+      // The node:https + ws baselines broadcast on request: the fan-out floor of the stack.
+      for (const s of servers.filter((x) => x.spec.kind === "service" || x.spec.broadcast)) {
         const report = await runLoadgen(rt, [
           ...common(s),
           "--scenario",
@@ -276,15 +277,16 @@ async function main(): Promise<number> {
           String(plan.fanoutN),
           "--rounds",
           String(plan.fanoutRounds),
-          "--trigger-file",
-          s.spec.triggerFile!,
+          ...(s.spec.broadcast
+            ? ["--trigger-rpc", s.spec.broadcast]
+            : ["--trigger-file", s.spec.triggerFile!]),
           ...tokenArgs(s),
         ]);
         record(s.spec.name, "fanout", plan.fanoutN, 0, report);
       }
     }
     for (const s of servers) {
-      if (s.spec.kind === "service" && /error|panic|uncaught/i.test(s.output())) {
+      if (s.spec.kind === "service" && /"level":"error"|panic|uncaught/i.test(s.output())) {
         notes.push(
           `${s.spec.name} output (last lines): ${
             s.output().trim().split("\n").slice(-3).join(" | ")

@@ -3,6 +3,8 @@
 // `deno run` execute the same file (the service's own stack, without the service).
 // Usage: node|deno run -A node_https_ws.mjs --cert FILE --key FILE [--port N] [--host H]
 // Prints one JSON line {"msg":"listening","ws_port":N} once it accepts connections.
+// A request with method "bench_broadcast" also sends one camera_status_update-sized
+// notification to every connected client (the fan-out floor for bench/scenarios/fanout.ts).
 import https from "node:https";
 import { readFileSync } from "node:fs";
 import process from "node:process";
@@ -25,16 +27,39 @@ const server = https.createServer({
   key: readFileSync(keyFile),
 });
 const wss = new WebSocketServer({ server, perMessageDeflate: false });
+let broadcasts = 0;
+function broadcast() {
+  const frame = JSON.stringify({
+    jsonrpc: "2.0",
+    method: "camera_status_update",
+    params: {
+      device: "camera20",
+      status: broadcasts++ % 2 ? "DISCONNECTED" : "CONNECTED",
+      name: "Bench Camera",
+      resolution: "1280x720",
+      fps: 30,
+      streams: {
+        rtsp: "rtsp://bench:8554/camera20",
+        hls: "http://bench:8888/camera20/index.m3u8",
+        webrtc: "http://bench:8889/camera20",
+      },
+    },
+  });
+  for (const c of wss.clients) c.send(frame);
+}
 wss.on("connection", (ws) => {
   ws.on("message", (data) => {
     let id = null;
+    let method = "";
     try {
       const msg = JSON.parse(data.toString());
       if (msg && (typeof msg.id === "number" || typeof msg.id === "string")) id = msg.id;
+      if (msg && typeof msg.method === "string") method = msg.method;
     } catch {
       // answer with id null, like a JSON-RPC parse error would
     }
     ws.send(JSON.stringify({ jsonrpc: "2.0", result: "pong", id }));
+    if (method === "bench_broadcast") broadcast();
   });
   ws.on("error", () => {});
 });

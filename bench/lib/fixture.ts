@@ -129,7 +129,8 @@ export function serviceEnv(f: Fixture, name: string, ports: { ws: number; health
     CAMERA_SERVICE_CAMERA_SYSFS_DIR: f.sysfsDir,
     CAMERA_SERVICE_CAMERA_DEVICE_RANGE: `0,${CAMERAS + 15}`,
     CAMERA_SERVICE_CAMERA_V4L2CTL_PATH: f.v4l2ctl,
-    // MediaMTX is absent: point at a closed local port (the service runs degraded).
-    CAMERA_SERVICE_MEDIAMTX_API_PORT: "1",
+    // MediaMTX is absent: a closed local port (the service runs degraded, as in production
+    // when MediaMTX is down).
+    CAMERA_SERVICE_MEDIAMTX_API_PORT: "39997",
   };
 }

@@ -24,6 +24,8 @@ export interface ServerSpec {
   argv(ports: { ws: number; health: number }): string[];
   /** Services: the fake device file whose creation/removal makes it emit a camera event. */
   triggerFile?: string;
+  /** Baselines: the method that makes it broadcast one notification to every client. */
+  broadcast?: string;
   /** Extra environment for that command line. */
   env(ports: { ws: number; health: number }): Record<string, string>;
 }
@@ -94,6 +96,7 @@ export function serverSpecs(f: Fixture, denoPath: string, exe?: string): ServerS
       name: "bare node:https+ws (deno)",
       kind: "baseline",
       runtime: "deno",
+      broadcast: "bench_broadcast",
       argv: (p) => [denoPath, "run", "-A", nodeBaseline, ...cert, "--port", String(p.ws)],
       env: () => ({}),
     },
@@ -101,6 +104,7 @@ export function serverSpecs(f: Fixture, denoPath: string, exe?: string): ServerS
       name: "bare node:https+ws (node)",
       kind: "baseline",
       runtime: "node",
+      broadcast: "bench_broadcast",
       argv: (p) => ["node", nodeBaseline, ...cert, "--port", String(p.ws)],
       env: () => ({}),
     },

@@ -8,7 +8,7 @@
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
-import { openMany, type RpcConnection } from "../lib/client.ts";
+import { openMany, RpcConnection } from "../lib/client.ts";
 import { Histogram } from "../lib/histogram.ts";
 import { authenticateAll } from "./get_camera_list.ts";
 import { type Scenario, sleep } from "./types.ts";
@@ -32,6 +32,21 @@ export function deviceFileTrigger(path: string): Trigger {
       return Promise.resolve();
     },
     cleanup: () => rmSync(path, { force: true }),
+  };
+}
+
+/**
+ * A trigger for the bare baseline: one extra connection asks it to broadcast (method
+ * `bench_broadcast`); the same measurement then gives the stack's fan-out floor.
+ */
+export function rpcTrigger(conn: RpcConnection, method: string): Trigger {
+  return {
+    device: "camera20",
+    fire: async () => {
+      conn.request(method).catch(() => {});
+      await Promise.resolve();
+    },
+    cleanup: () => {},
   };
 }
 
@@ -67,15 +82,17 @@ function collect(conns: RpcConnection[], device: string, timeoutMs: number) {
   };
 }
 
-/** Runs the fan-out scenario. Needs `token` and `triggerFile`. */
+/** Runs the fan-out scenario. Needs `token` + `triggerFile`, or `triggerRpc` (baselines). */
 export const fanout: Scenario = async (o) => {
-  if (!o.token) throw new Error("fanout needs --token");
-  if (!o.triggerFile) throw new Error("fanout needs --trigger-file");
-  const trigger = deviceFileTrigger(o.triggerFile);
+  if (!o.triggerFile && !o.triggerRpc) {
+    throw new Error("fanout needs --trigger-file or --trigger-rpc");
+  }
+  const control = o.triggerRpc ? await RpcConnection.open(o.target) : null;
+  const trigger = control ? rpcTrigger(control, o.triggerRpc!) : deviceFileTrigger(o.triggerFile!);
   trigger.cleanup();
   const conns = await openMany(o.target, o.connections);
   try {
-    await authenticateAll(conns, o.token);
+    if (o.token) await authenticateAll(conns, o.token);
     let subscribed = true;
     await Promise.all(
       conns.map((c) =>
@@ -112,6 +129,7 @@ export const fanout: Scenario = async (o) => {
     }
     return {
       scenario: "fanout",
+      trigger: o.triggerRpc ? `rpc ${o.triggerRpc}` : `file ${basename(o.triggerFile!)}`,
       connections: o.connections,
       subscribed_explicitly: subscribed,
       device: trigger.device,
@@ -125,5 +143,6 @@ export const fanout: Scenario = async (o) => {
   } finally {
     trigger.cleanup();
     await Promise.all(conns.map((c) => c.close()));
+    await control?.close();
   }
 };

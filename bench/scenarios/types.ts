@@ -21,6 +21,8 @@ export interface ScenarioOptions {
   rounds: number;
   /** Fan-out trigger: a file created then removed (a fake /dev/videoN in device_dir). */
   triggerFile?: string;
+  /** Fan-out trigger for the bare baseline: a method that makes it broadcast. */
+  triggerRpc?: string;
   /** Start-up: the server command line; environment is inherited. */
   spawnArgv?: string[];
 }
