@@ -154,6 +154,8 @@ Deno.test("recordings - params and state refusals", async () => {
     await assert.rejects(s.svc.start("camera0", { duration: 601 }), code(-32602));
     await assert.rejects(s.svc.start("camera0", { duration: 0 }), code(-32602));
     await assert.rejects(s.svc.start("camera9"), code(-32010));
+    const gone = s.make({ cameras: cameraStub({ camera0: "DISCONNECTED" }) });
+    await assert.rejects(gone.start("camera0"), code(-32020));
     await assert.rejects(s.svc.start("camera2"), code(-32050), "camera without a MediaMTX path");
     assert.equal(s.mtx.patches.length, 0, "nothing changed");
     const full = s.make({
@@ -275,12 +277,13 @@ Deno.test("recordings - shutdown stops recordings (record:false) and persists an
   }
 });
 
-Deno.test("recordings - on-demand path gets a keepalive reader while recording", async () => {
+Deno.test("recordings - idle on-demand path (DISCONNECTED) records with a keepalive reader", async () => {
   const mtx = new FakeMtx(["camera0"], { source: "rtsp://cam/x", sourceOnDemand: true });
   const log: string[] = [];
   const s = await setup({
     mtx,
     deps: {
+      cameras: cameraStub({ camera0: "DISCONNECTED" }),
       keepalive: (d) => ({
         start: () => log.push(`start ${d}`),
         stop: () => Promise.resolve(void log.push(`stop ${d}`)),

@@ -165,6 +165,14 @@ Deno.test("snapshots - refusals: unknown camera, not connected, bad name, missin
     };
     await assert.rejects(svc.take("camera9"), code(-32010));
     await assert.rejects(svc.take("camera1"), code(-32020));
+    // an idle on-demand path is DISCONNECTED but readable: the snapshot goes ahead (to ffmpeg)
+    const onDemand = new SnapshotService({
+      config,
+      cameras,
+      events: bus,
+      mediamtx: { getPathConfig: () => Promise.resolve({ sourceOnDemand: true }) },
+    });
+    await assert.rejects(onDemand.take("camera1"), code(-32050));
     await assert.rejects(svc.take("camera0", { filename: "../x.jpg" }), code(-32602));
     await assert.rejects(svc.take("camera0", { filename: ".hidden" }), code(-32602));
     await assert.rejects(

@@ -118,7 +118,6 @@ export class RecordingService {
     if (!cam) throw notFound("camera", device);
     if (this.#active.has(device)) throw invalidState("RECORDING", ["STOPPED"]);
     if (this.#busy.has(device)) throw invalidState("STARTING", ["STOPPED"]);
-    if (cam.status !== "CONNECTED") throw invalidState(cam.status, ["CONNECTED"]);
     if (this.#closed) throw invalidState("SHUTTING_DOWN", ["RUNNING"]);
     this.#busy.add(device);
     try {
@@ -136,6 +135,10 @@ export class RecordingService {
       }
       if (!conf) throw dependencyFailed("mediamtx", `path ${device} is not configured in MediaMTX`);
       if (conf.record === true) throw invalidState("RECORDING", ["STOPPED"]);
+      // An idle on-demand source is not "available" (so not CONNECTED) until it is read.
+      if (cam.status !== "CONNECTED" && !isOnDemand(conf)) {
+        throw invalidState(cam.status, ["CONNECTED"]);
+      }
       const startedMs = this.#now();
       try {
         await mediamtx.patchPathConfig(device, this.recordConf(format));

@@ -9,6 +9,7 @@ import { copyFile, link, mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/types.ts";
 import type { EventBus } from "../core/events.ts";
+import type { PathConf } from "../mediamtx/types.ts";
 import { dependencyFailed, invalidParams, invalidState, notFound } from "../rpc/errors.ts";
 import { fileNameProblem } from "../rpc/schema.ts";
 import { assertDiskWritable, type DiskProbe } from "./disk.ts";
@@ -21,6 +22,7 @@ import {
   withImageExtension,
 } from "./names.ts";
 import { runProcess, ToolMissingError } from "./process.ts";
+import { isOnDemand } from "./recording_util.ts";
 import type { UrlSigner } from "./signing.ts";
 
 /** The contract's SnapshotInfo (plus `format` and `download_url`, allowed there). */
@@ -48,6 +50,8 @@ export interface SnapshotDeps {
   monitor?: { require(): void };
   signer?: Pick<UrlSigner, "sign">;
   disk?: DiskProbe;
+  /** To tell an idle on-demand path (readable although not CONNECTED) from a dead one. */
+  mediamtx?: { getPathConfig(name: string): Promise<PathConf | null> };
 }
 
 /** Options of one snapshot. */
@@ -88,8 +92,10 @@ export class SnapshotService {
     const quality = format === "png" ? 0 : (req.quality ?? config.snapshots.quality);
     const cam = cameras.get(device);
     if (!cam) throw notFound("camera", device);
-    if (cam.status !== "CONNECTED") throw invalidState(cam.status, ["CONNECTED"]);
     monitor?.require();
+    if (cam.status !== "CONNECTED" && !(await this.#onDemand(device))) {
+      throw invalidState(cam.status, ["CONNECTED"]);
+    }
     const dir = this.directory;
     await mkdir(dir, { recursive: true });
     await assertDiskWritable(dir, config.recording.disk_block_percent, this.deps.disk);
@@ -117,6 +123,12 @@ export class SnapshotService {
         await cap.done.then(({ tmp }) => rm(tmp, { force: true }), () => undefined);
       }
     }
+  }
+
+  /** An idle on-demand source is not CONNECTED, yet reading it starts it. */
+  async #onDemand(device: string): Promise<boolean> {
+    const conf = await this.deps.mediamtx?.getPathConfig(device).catch(() => null);
+    return !!conf && isOnDemand(conf);
   }
 
   #tmpName(ext: string): string {

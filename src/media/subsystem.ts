@@ -78,6 +78,7 @@ export function createMediaSubsystem(opts: MediaSubsystemOptions): MediaSubsyste
     events,
     monitor: opts.monitor,
     signer,
+    mediamtx: opts.mediamtx,
   });
   const recordings = new RecordingService({
     config,
