@@ -225,7 +225,7 @@ export class Service {
       this.log.info("stopping");
       await this.#subsystems?.stop();
       await Promise.all([this.#ws?.close(), this.#health?.close()]);
-      this.#tls?.close();
+      await this.#tls?.close();
       this.#hub.close();
       this.log.info("stopped");
     })();

@@ -10,7 +10,7 @@ import type { Logger } from "../observability/log.ts";
 import type { ServiceMetrics } from "../observability/service_metrics.ts";
 import { ensureDevCertificate } from "../tls/devcert.ts";
 import { expiryStatus, ExpiryWarner } from "../tls/expiry.ts";
-import { attachKeyLog } from "../tls/keylog.ts";
+import { attachKeyLog, type KeyLog } from "../tls/keylog.ts";
 import { loadTlsMaterial, type TlsMaterial } from "../tls/load.ts";
 import { tlsServerOptions } from "../tls/options.ts";
 import { CertificateReloader } from "../tls/reload.ts";
@@ -22,6 +22,7 @@ export class TlsRuntime {
   #reloader: CertificateReloader | null = null;
   #warner: ExpiryWarner | null = null;
   #keylog: string | null;
+  #keylogs: KeyLog[] = [];
 
   private constructor(
     private ssl: SslConfig,
@@ -152,8 +153,9 @@ export class TlsRuntime {
     };
   }
 
-  close(): void {
-    this.#reloader?.close();
+  async close(): Promise<void> {
     this.#warner?.close();
+    for (const k of this.#keylogs) k.close();
+    await this.#reloader?.close();
   }
 }
