@@ -268,22 +268,8 @@ Deno.test("ssl-setup.sh - Let's Encrypt files are installed and the deploy hook 
   });
 });
 
-/** The service CLI must be runnable from the checkout for the --dev path. */
-const devReady = (() => {
-  try {
-    Deno.statSync(join(ROOT, "src", "cli", "cert_cmd.ts"));
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!devReady) {
-  console.warn("\n*** SKIPPING certificate script tests: src/cli/cert_cmd.ts is missing ***\n");
-}
-
 Deno.test({
   name: "ssl-setup.sh - self-signed certificate that openssl accepts; kept on a second run",
-  ignore: !devReady,
   fn: async () => {
     await withRoot(async (root) => {
       const args = [
@@ -328,7 +314,6 @@ Deno.test({
 
 Deno.test({
   name: "ssl-setup.sh - private CA, server and client certificates verify against the CA",
-  ignore: !devReady,
   fn: async () => {
     await withRoot(async (root) => {
       const args = [
@@ -384,7 +369,6 @@ Deno.test({
 
 Deno.test({
   name: "provision.sh - prints the admin key once; a second run rotates nothing",
-  ignore: !devReady,
   fn: async () => {
     await withRoot(async (root) => {
       const args = ["--root", root, "--dev", "--host", "cam.example"];

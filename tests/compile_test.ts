@@ -1,0 +1,204 @@
+/**
+ * The single executable (compile/build.ts → dist/camera-service), run from a temp folder with
+ * no node, no deno and no node_modules: the CLI (--version, --help, config check, cert, token)
+ * and the WSS smoke path (ping, authenticate, get_server_info, SIGTERM → exit 0).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  buildImpossible,
+  ensureBuilt,
+  jsonLine,
+  LineWatcher,
+  runExe,
+  sandbox,
+} from "./compile_support.ts";
+import { RpcClient } from "./support/rpc_client.ts";
+import https from "node:https";
+
+/** GET over HTTPS trusting `ca`; the status and body. */
+function httpsGet(url: string, ca: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    https.get(url, { ca }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on("error", reject);
+  });
+}
+
+const impossible = buildImpossible();
+if (impossible) {
+  console.warn(`\n*** SKIPPING the single-executable tests: ${impossible} ***\n`);
+}
+const test = (name: string, fn: () => Promise<void>) =>
+  Deno.test({ name, ignore: impossible !== null, fn });
+
+test("executable - --version prints the version, commit and date of the build", async () => {
+  const info = await ensureBuilt();
+  const box = await sandbox();
+  try {
+    const t0 = performance.now();
+    const r = await runExe(box, ["--version"]);
+    console.log(`--version took ${(performance.now() - t0).toFixed(0)} ms`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      new RegExp(`^camera-service ${info.stamp.version.replace(/\./g, "\\.")} `),
+    );
+    assert.ok(r.stdout.includes(`commit ${info.stamp.commit}`), r.stdout);
+    assert.ok(r.stdout.includes(info.stamp.date), r.stdout);
+    assert.ok(r.stdout.includes("node-sea"), r.stdout);
+    assert.equal(r.stderr, "", "no warnings at start");
+  } finally {
+    await box.cleanup();
+  }
+});
+
+test("executable - --help lists the commands", async () => {
+  await ensureBuilt();
+  const box = await sandbox();
+  try {
+    const r = await runExe(box, ["--help"]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const word of ["serve", "config check", "token create", "apikey", "cert", "rpc"]) {
+      assert.ok(r.stdout.includes(word), `--help mentions ${word}`);
+    }
+  } finally {
+    await box.cleanup();
+  }
+});
+
+test("executable - config check accepts the embedded default and rejects a bad file", async () => {
+  await ensureBuilt();
+  const box = await sandbox();
+  try {
+    const ok = await runExe(box, ["config", "check"]);
+    assert.equal(ok.code, 0, ok.stderr + ok.stdout);
+    assert.ok(ok.stdout.includes(box.dataDir), "resolved data_dir from the environment is shown");
+    const bad = join(box.dir, "bad.yaml");
+    await Deno.writeTextFile(bad, "server:\n  prot: 8002\n");
+    const r = await runExe(box, ["config", "check", "--config", bad]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /prot/);
+  } finally {
+    await box.cleanup();
+  }
+});
+
+test("executable - cert self-signed writes a certificate openssl accepts", async () => {
+  await ensureBuilt();
+  const box = await sandbox();
+  try {
+    const out = join(box.dir, "certs");
+    const r = await runExe(box, ["cert", "self-signed", "--out", out, "--host", "cam.example"]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const files = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+    const crt = files.find((f) => f.endsWith(".crt"));
+    const key = files.find((f) => f.endsWith(".key"));
+    assert.ok(crt && key, `certificate and key written: ${files.join(", ")}`);
+    assert.equal((await Deno.stat(join(out, key))).mode! & 0o777, 0o600);
+    const x = await new Deno.Command("openssl", {
+      args: [
+        "x509",
+        "-in",
+        join(out, crt),
+        "-noout",
+        "-checkend",
+        "86400",
+        "-ext",
+        "subjectAltName",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(x.stdout);
+    assert.ok(x.success, new TextDecoder().decode(x.stderr));
+    assert.match(text, /DNS:cam\.example/);
+  } finally {
+    await box.cleanup();
+  }
+});
+
+test("executable - token create prints a viewer JWT", async () => {
+  await ensureBuilt();
+  const box = await sandbox();
+  try {
+    const r = await runExe(box, ["token", "create", "--role", "viewer"]);
+    assert.equal(r.code, 0, r.stderr);
+    const token = r.stdout.trim();
+    assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const payload = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+    assert.equal(payload.role, "viewer");
+  } finally {
+    await box.cleanup();
+  }
+});
+
+test("executable - serve answers over WSS with the generated CA and exits 0 on SIGTERM", async () => {
+  const info = await ensureBuilt();
+  const box = await sandbox();
+  const env = {
+    ...box.env,
+    CAMERA_SERVICE_SERVER_HOST: "127.0.0.1",
+    CAMERA_SERVICE_HEALTH_HOST: "127.0.0.1",
+    CAMERA_SERVICE_SERVER_PORT: "0",
+    CAMERA_SERVICE_HEALTH_PORT: "0",
+    CAMERA_SERVICE_LOG_FORMAT: "json",
+  };
+  const t0 = performance.now();
+  const child = new Deno.Command(box.exe, {
+    args: ["serve"],
+    cwd: box.cwd,
+    env,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const out = new LineWatcher(child.stdout);
+  const err = new LineWatcher(child.stderr);
+  let client: RpcClient | null = null;
+  let exited = false;
+  try {
+    const listening = jsonLine(await out.wait((l) => jsonLine(l)?.msg === "listening", 20_000))!;
+    const port = listening.ws_port as number;
+    assert.ok(port > 0, "a real port was chosen");
+    const devCert = jsonLine(out.lines.find((l) => jsonLine(l)?.cert_file !== undefined)!)!;
+    const ca = await Deno.readTextFile(devCert.cert_file as string);
+    client = await RpcClient.connect(`wss://localhost:${port}/ws`, { ca });
+    const pong = await client.call("ping");
+    const firstAnswerMs = performance.now() - t0;
+    assert.equal(pong.result, "pong");
+    console.log(`serve: first answer ${firstAnswerMs.toFixed(0)} ms after spawn`);
+
+    const health = await httpsGet(`https://localhost:${listening.health_port}/health/live`, ca);
+    assert.equal(health.status, 200, health.body);
+
+    const token = await runExe(box, ["token", "create", "--role", "viewer"]);
+    assert.equal(token.code, 0, token.stderr);
+    const auth = await client.call("authenticate", { auth_token: token.stdout.trim() });
+    assert.equal((auth.result as { authenticated: boolean }).authenticated, true);
+    assert.equal((auth.result as { role: string }).role, "viewer");
+    const si = await client.call("get_server_info");
+    assert.equal(si.error, undefined, JSON.stringify(si.error));
+    const result = si.result as { version: string; build_date: string };
+    assert.equal(result.version, info.stamp.version);
+    assert.equal(result.build_date, info.stamp.date);
+
+    await client.close();
+    client = null;
+    child.kill("SIGTERM");
+    const status = await child.status;
+    exited = true;
+    assert.equal(status.code, 0, err.lines.join("\n"));
+  } finally {
+    await client?.close();
+    if (!exited) {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+    await Promise.all([out.done, err.done]);
+    await box.cleanup();
+  }
+});
