@@ -52,12 +52,13 @@ export class TlsRuntime {
       const dev = await ensureDevCertificate(config.data_dir, { log });
       ssl = { ...ssl, cert_file: dev.certFile, key_file: dev.keyFile };
       generated = true;
-      log.info("using a self-signed development certificate", {
-        cert_file: dev.certFile,
-        generated_now: dev.generated,
-        hint:
-          "clients must trust this file (or use --insecure); set security.ssl.cert_file for a real certificate",
-      });
+      if (!dev.generated) {
+        log.info("using the self-signed development certificate", {
+          cert_file: dev.certFile,
+          hint:
+            "clients trust this file (rpc uses it by default); set security.ssl.cert_file for a real certificate",
+        });
+      }
     }
     const material = await loadTlsMaterial(ssl);
     const rt = new TlsRuntime(ssl, material, log, metrics, generated);
