@@ -6,7 +6,7 @@ import { SnapshotService } from "../src/media/snapshots.ts";
 import { UrlSigner } from "../src/media/signing.ts";
 import { RpcError } from "../src/rpc/errors.ts";
 import { contractErrors } from "./media_contract.ts";
-import { alive, cameraStub, mediaConfig, recordingBus, sleep } from "./media_helpers.ts";
+import { alive, cameraStub, mediaConfig, putFile, recordingBus, sleep } from "./media_helpers.ts";
 import { ffprobeVideo, missingTools, publishTestPattern, startRtspServer } from "./support/rtsp.ts";
 
 const skipRtsp = missingTools(["ffmpeg", "ffprobe", "rtsp-server-perl"], "real-RTSP snapshot tests")
@@ -203,6 +203,11 @@ Deno.test("snapshots - refusals: unknown camera, not connected, bad name, missin
       },
     });
     await assert.rejects(down.take("camera0"), code(-32050));
+    // temp files of a crashed run are removed, fresh ones (a running capture) kept
+    await putFile(join(config.snapshots.directory, ".tmp-1-old.jpg"), 5, 3600);
+    await putFile(join(config.snapshots.directory, ".tmp-2-new.jpg"), 5, 0);
+    assert.equal(await svc.removeStaleTemps(), 1);
+    assert.deepEqual(await readdir(config.snapshots.directory), [".tmp-2-new.jpg"]);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

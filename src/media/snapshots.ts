@@ -5,7 +5,7 @@
  * actually used). Concurrent snapshots of one camera with the same format and quality share
  * one ffmpeg run; callers without a filename then get the same file and result.
  */
-import { copyFile, link, mkdir, rm, stat } from "node:fs/promises";
+import { copyFile, link, mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/types.ts";
 import type { EventBus } from "../core/events.ts";
@@ -123,6 +123,21 @@ export class SnapshotService {
         await cap.done.then(({ tmp }) => rm(tmp, { force: true }), () => undefined);
       }
     }
+  }
+
+  /** Remove temp files left by a crash (hidden `.tmp-*` files older than `maxAgeMs`). */
+  async removeStaleTemps(maxAgeMs = 10 * 60_000): Promise<number> {
+    let removed = 0;
+    const names = await readdir(this.directory).catch(() => [] as string[]);
+    for (const name of names.filter((n) => n.startsWith(".tmp-"))) {
+      const path = join(this.directory, name);
+      const st = await stat(path).catch(() => null);
+      if (st?.isFile() && Date.now() - st.mtimeMs > maxAgeMs) {
+        await rm(path, { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   /** An idle on-demand source is not CONNECTED, yet reading it starts it. */

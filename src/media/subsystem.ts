@@ -143,6 +143,7 @@ export function createMediaSubsystem(opts: MediaSubsystemOptions): MediaSubsyste
       }
     },
     start: async () => {
+      await snapshots.removeStaleTemps().catch(() => 0);
       await retention.load();
       retention.start();
       await recover();
