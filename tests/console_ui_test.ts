@@ -6,10 +6,12 @@
  * consoleRoutes(). The real-service flow is in console_browser_test.ts.
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import type { Page } from "playwright-core";
 import { consoleRoutes } from "../src/http/console.ts";
 import { haveChromium, launchBrowser, type TestBrowser } from "./support/browser.ts";
 import { camera, FakeApi, files } from "./support/console_fake_api.ts";
+import { haveTool } from "./support/rtsp.ts";
 
 const ignore = !haveChromium();
 const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
@@ -242,3 +244,80 @@ Deno.test(
     });
   },
 );
+
+Deno.test("console ui - live view plays an HLS stream (hls.js, fMP4 segments like MediaMTX)", {
+  ...opts,
+  ignore: ignore || !haveTool("ffmpeg"),
+}, async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const ff = new Deno.Command("ffmpeg", {
+      args: [
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=320x240:rate=25",
+        "-t",
+        "3",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-g",
+        "25",
+        "-f",
+        "hls",
+        "-hls_time",
+        "1",
+        "-hls_list_size",
+        "0",
+        "-hls_segment_type",
+        "fmp4",
+        "-hls_playlist_type",
+        "vod",
+        `${dir}/index.m3u8`,
+      ],
+    });
+    assert.equal((await ff.output()).code, 0, "ffmpeg made the HLS test stream");
+    await withConsole(async ({ b, open }) => {
+      const api = new FakeApi();
+      api.cameras = [camera(0)];
+      const page = await open(api, "viewer-token");
+      const served: string[] = [];
+      await page.route(/^http:\/\/box\.example:8888\/camera0\//, async (route) => {
+        const name = new URL(route.request().url()).pathname.split("/").pop()!;
+        served.push(name);
+        const type = name.endsWith(".m3u8") ? "application/vnd.apple.mpegurl" : "video/mp4";
+        await route.fulfill({
+          status: 200,
+          contentType: type,
+          body: Buffer.from(await Deno.readFile(`${dir}/${name}`)),
+        });
+      });
+      const card = page.locator('article[data-device="camera0"]');
+      await card.getByRole("button", { name: "Live view" }).click();
+      await card.locator('.live[data-state="playing"]').waitFor({ timeout: 15_000 }).catch(
+        async (e) => {
+          throw new Error(
+            `${e}\nserved: ${served}\ncard: ${await card.innerText()}\n${b.problems}`,
+          );
+        },
+      );
+      await page.waitForFunction(
+        () => {
+          const v = document.querySelector<HTMLVideoElement>(".live video");
+          return v !== null && v.readyState >= 2 && v.videoWidth === 320;
+        },
+        undefined,
+        { timeout: 15_000 },
+      );
+      assert.ok(served.includes("index.m3u8") && served.includes("init.mp4"), served.join(","));
+      await b.shot(page, "17-cameras-live-playing");
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
