@@ -81,7 +81,9 @@ export async function main(
     config: async () => {
       if (!cached) {
         const loaded = await loadConfig({ file: configFlag(argv), env });
-        for (const note of loaded.notes) io.err(`note: ${note}`);
+        // Notes (e.g. an ignored system-wide SSL_CERT_FILE) matter when serving; other
+        // commands stay quiet so scripts get clean output.
+        if (key === "serve") for (const note of loaded.notes) io.err(`note: ${note}`);
         cached = loaded.config;
       }
       return cached;
