@@ -348,3 +348,20 @@ Deno.test("recordings - stop when MediaMTX lost the path (404) ends the recordin
     await s.cleanup();
   }
 });
+
+Deno.test("recordings - shutdown with MediaMTX down keeps the recording for adoption, leaves nothing running", async () => {
+  const s = await setup();
+  try {
+    await s.svc.start("camera0", { duration: 100 });
+    s.mtx.fail = true;
+    await s.svc.shutdown();
+    const state = JSON.parse(await readFile(s.stateFile, "utf8"));
+    assert.deepEqual(
+      Object.keys(state.recordings),
+      ["camera0"],
+      "left for the next start to adopt",
+    );
+  } finally {
+    await s.cleanup();
+  }
+});

@@ -61,6 +61,8 @@ export interface ActiveRecording {
   firstSegment: string | null;
   timer?: ReturnType<typeof setTimeout>;
   keepalive?: KeepaliveHandle;
+  /** The background search for the first segment file. */
+  watch?: Promise<void>;
   /** Adopted from a previous run of the service. */
   adopted: boolean;
 }

@@ -162,8 +162,13 @@ export class RecordingService {
       await this.#persist().catch((e) =>
         this.deps.log?.error("cannot persist recording state", { error: (e as Error).message })
       );
-      const watch = this.#watchFirstSegment(rec);
-      await Promise.race([watch, sleep(this.deps.firstSegmentWaitMs ?? 3000)]);
+      rec.watch = this.#watchFirstSegment(rec);
+      let waited: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        rec.watch,
+        new Promise((r) => (waited = setTimeout(r, this.deps.firstSegmentWaitMs ?? 3000))),
+      ]);
+      clearTimeout(waited);
       this.deps.events.emit("recording_status_update", {
         device,
         status: "STARTED",
@@ -236,7 +241,7 @@ export class RecordingService {
   /** Finds the first segment; a requested duration then counts from that segment's start. */
   async #watchFirstSegment(rec: ActiveRecording): Promise<void> {
     const until = this.#now() + (this.deps.firstSegmentWatchMs ?? 30_000);
-    while (this.#active.get(rec.device) === rec && this.#now() < until) {
+    while (!this.#closed && this.#active.get(rec.device) === rec && this.#now() < until) {
       const segs = (await this.#segments(rec)).sort((a, b) => (a.name < b.name ? -1 : 1));
       if (segs.length) {
         rec.firstSegment = segs[0].name;
@@ -274,6 +279,7 @@ export class RecordingService {
       }
       if (rec.timer) clearTimeout(rec.timer);
       this.#active.delete(device);
+      await rec.watch; // ends within one poll once the recording is no longer active
       await rec.keepalive?.stop();
       await this.#persist().catch((e) =>
         this.deps.log?.error("cannot persist recording state", { error: (e as Error).message })
@@ -396,6 +402,7 @@ export class RecordingService {
       } catch (e) {
         const rec = this.#active.get(device);
         if (rec?.timer) clearTimeout(rec.timer);
+        await rec?.watch;
         await rec?.keepalive?.stop();
         this.deps.log?.error("recording not stopped at shutdown; it will be adopted", {
           device,
