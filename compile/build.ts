@@ -102,37 +102,52 @@ async function main(): Promise<number> {
     date: new Date().toISOString(),
     runtime: "node-sea",
   };
+  // Everything is made in a private folder, then renamed into place: two builds at once (test
+  // runs in parallel) never mix their files, and a reader never sees a half-written executable.
+  const work = await Deno.makeTempDir({ dir: args.out, prefix: ".build-" });
+  try {
+    await build(args, { work, hash, stamp });
+  } finally {
+    await Deno.remove(work, { recursive: true }).catch(() => {});
+  }
+  return 0;
+}
+
+async function build(
+  args: Args,
+  { work, hash, stamp }: { work: string; hash: string; stamp: BuildStamp },
+): Promise<void> {
   const t0 = performance.now();
-  const cjs = join(args.out, "camera-service.cjs");
+  const cjs = join(work, "camera-service.cjs");
   const b = await bundle({ entry: args.entry, outfile: cjs, stamp, minify: args.minify });
   for (const w of b.warnings) console.warn(w);
   const bundleSecs = secs(t0);
-  console.log(`bundle: ${cjs} ${mib(b.bytes)} in ${bundleSecs} s`);
+  console.log(`bundle: ${mib(b.bytes)} in ${bundleSecs} s (esbuild, cjs, node20)`);
 
   const t1 = performance.now();
   const sea = await buildSea({
     script: cjs,
-    output: exe,
+    output: join(work, "camera-service"),
     root: ROOT,
     useCodeCache: args.codeCache,
     nodeBin: args.node,
   });
-  const seaBytes = (await Deno.stat(exe)).size;
+  const seaBytes = (await Deno.stat(join(work, "camera-service"))).size;
   const seaSecs = secs(t1);
-  console.log(`executable: ${exe} ${mib(seaBytes)} in ${seaSecs} s (node ${sea.nodeVersion})`);
 
   let deno: Record<string, unknown> = { built: false, reason: DENO_SKIPPED };
   const denort = Deno.env.get("DENORT_BIN");
   if (denort || args.deno) {
     const t2 = performance.now();
-    const out = join(args.out, "camera-service-deno");
     const r = await denoCompile({
       entry: args.entry,
-      output: out,
+      output: join(work, "camera-service-deno"),
       env: Deno.env.toObject(),
       timeoutMs: denort ? 300_000 : 30_000,
     });
     if (r.built) {
+      const out = join(args.out, "camera-service-deno");
+      await Deno.rename(join(work, "camera-service-deno"), out);
       console.log(`deno executable: ${out} ${mib(r.bytes)} in ${secs(t2)} s`);
       deno = { built: true, bytes: r.bytes, seconds: Number(secs(t2)) };
     } else {
@@ -143,11 +158,19 @@ async function main(): Promise<number> {
   } else {
     console.log(DENO_SKIPPED);
   }
+  const exe = join(args.out, "camera-service");
+  await Deno.rename(cjs, join(args.out, "camera-service.cjs"));
+  await Deno.rename(join(work, "camera-service"), exe);
+  console.log(`executable: ${exe} ${mib(seaBytes)} in ${seaSecs} s (node ${sea.nodeVersion})`);
   const info = {
     hash,
     stamp,
     entry: args.entry,
-    bundle: { file: cjs, bytes: b.bytes, seconds: Number(bundleSecs) },
+    bundle: {
+      file: join(args.out, "camera-service.cjs"),
+      bytes: b.bytes,
+      seconds: Number(bundleSecs),
+    },
     sea: {
       file: exe,
       bytes: seaBytes,
@@ -158,9 +181,10 @@ async function main(): Promise<number> {
     },
     deno,
   };
-  await Deno.writeTextFile(infoFile, JSON.stringify(info, null, 2) + "\n");
+  const infoTmp = join(work, "build-info.json");
+  await Deno.writeTextFile(infoTmp, JSON.stringify(info, null, 2) + "\n");
+  await Deno.rename(infoTmp, join(args.out, "build-info.json"));
   console.log(`done in ${secs(t0)} s`);
-  return 0;
 }
 
 if (import.meta.main) {

@@ -67,7 +67,7 @@ export async function buildSea(opts: SeaOptions): Promise<{ node: string; nodeVe
     ) + "\n",
   );
   await run(node, ["--experimental-sea-config", seaConfig], workDir);
-  const tmp = `${output}.tmp`;
+  const tmp = `${output}.${Deno.pid}.tmp`;
   await Deno.copyFile(node, tmp);
   await Deno.chmod(tmp, 0o755);
   // On linux no signature has to be removed (macOS would need `codesign --remove-signature`).
