@@ -5,12 +5,14 @@ import { Hono } from "hono";
 import { buildConsole, renderAssetsModule } from "../console/build.ts";
 import {
   consoleCsp,
+  consoleOptions,
   consoleRoutes,
   consoleSecurityHeaders,
   mountConsole,
   originOf,
 } from "../src/http/console.ts";
 import { CONSOLE_ASSETS } from "../src/http/console_assets.ts";
+import { defaultConfig } from "../src/config/defaults.ts";
 
 const get = (app: Hono, path: string, init?: RequestInit) =>
   app.request(`https://box.example:8002${path}`, init);
@@ -126,4 +128,24 @@ Deno.test("console assets - the embedded module matches a fresh build of console
     committed === fresh,
     "src/http/console_assets.ts is stale: run `deno run -A console/build.ts` and commit it",
   );
+});
+
+Deno.test("console routes - consoleOptions derives TLS, WebSocket path and the HLS origin", () => {
+  const config = defaultConfig();
+  config.server.public_host = "cam-box.local";
+  config.server.websocket_path = "/rpc";
+  config.mediamtx.hls_port = 9888;
+  config.security.ssl.enabled = true;
+  const o = consoleOptions(config);
+  assert.deepEqual(o, {
+    tls: true,
+    wsPath: "/rpc",
+    hlsOrigins: ["http://cam-box.local:9888/camera0/index.m3u8"],
+  });
+  assert.match(
+    consoleCsp(o.hlsOrigins),
+    /connect-src 'self' http:\/\/cam-box\.local:9888 https:\/\/cam-box\.local:9888;/,
+  );
+  config.security.ssl.enabled = false;
+  assert.equal(consoleOptions(config).tls, false);
 });

@@ -5,6 +5,8 @@
  * inline scripts or styles, nosniff, no referrer, no framing, HSTS when TLS is on.
  */
 import { Hono } from "hono";
+import { streamUrls } from "../cameras/streams.ts";
+import type { Config } from "../config/types.ts";
 import { CONSOLE_ASSETS, type ConsoleAsset } from "./console_assets.ts";
 
 /** Options of {@link consoleRoutes}. */
@@ -19,6 +21,20 @@ export interface ConsoleOptions {
    * hlsEncryption). Anything that is not a plain http(s) origin is ignored.
    */
   hlsOrigins?: readonly string[];
+}
+
+/**
+ * The console options for a resolved config: TLS from security.ssl.enabled, the WebSocket
+ * path, and MediaMTX's HLS origin as the stream URLs name it (server.public_host, hls_port).
+ */
+export function consoleOptions(
+  config: Pick<Config, "server" | "mediamtx" | "security">,
+): ConsoleOptions {
+  return {
+    tls: config.security.ssl.enabled,
+    wsPath: config.server.websocket_path,
+    hlsOrigins: [streamUrls("camera0", config).hls],
+  };
 }
 
 /** A plain `scheme://host[:port]` origin, or null when `url` is not an http(s) URL. */

@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { createServer, request } from "node:https";
 import type { Duplex } from "node:stream";
 import { connect } from "node:tls";
-import { consoleRoutes } from "../../src/http/console.ts";
+import { consoleOptions, consoleRoutes } from "../../src/http/console.ts";
 import { httpsGet, type TestService } from "./service.ts";
 
 /** The console's address for a test, and how to stop it. */
@@ -28,7 +28,7 @@ export async function consoleFront(t: TestService): Promise<ConsoleFront> {
   if (probe.status === 200 && probe.body.includes('name="camera-service-ws"')) {
     return { url: own, servedByService: true, close: () => Promise.resolve() };
   }
-  const routes = consoleRoutes({ tls: true, wsPath: t.config.server.websocket_path });
+  const routes = consoleRoutes(consoleOptions(t.config));
   const serveConsole = getRequestListener(routes.fetch);
   const sockets = new Set<Duplex>();
   const server = createServer({
