@@ -10,7 +10,7 @@
  *   files don't collide.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import * as path from "node:path";
 
@@ -112,33 +112,72 @@ export interface RtspServer {
   close(): Promise<void>;
 }
 
-/** Start rtsp-server-perl on free ports (127.0.0.1 only). */
-export async function startRtspServer(): Promise<RtspServer> {
-  const readPort = await freePort();
-  const publishPort = await freePort();
-  const rtpBase = 21000 + 2 * Math.floor(Math.random() * 18000);
-  const child = spawn("rtsp-server-perl", [
-    "-c",
-    String(readPort),
-    "-s",
-    String(publishPort),
-    "--client_listen_address",
-    "127.0.0.1",
-    "--source_listen_address",
-    "127.0.0.1",
-    "--rtp_start_port",
-    String(rtpBase),
-  ], { detached: true, stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
-  try {
-    await waitForPort(readPort);
-    await waitForPort(publishPort);
-  } catch (e) {
-    await stopChild(child, "SIGTERM");
-    throw new Error(`rtsp-server-perl did not start: ${(e as Error).message}\n${stderr}`);
+/** True when process `pid` itself holds a listening TCP socket on `port` (Linux /proc). */
+function ownsListener(pid: number, port: number): boolean {
+  const hex = port.toString(16).toUpperCase().padStart(4, "0");
+  const inodes = new Set<string>();
+  for (const f of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = readFileSync(f, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const c = line.trim().split(/\s+/);
+      if (c.length > 9 && c[1].endsWith(`:${hex}`) && c[3] === "0A") inodes.add(c[9]);
+    }
   }
-  return { readPort, publishPort, close: () => stopChild(child, "SIGTERM") };
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        return m !== null && inodes.has(m[1]);
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Start rtsp-server-perl on free ports (127.0.0.1 only). Free ports can race with other test
+ * processes (another server may take the port first and ours exits with EADDRINUSE), so the
+ * server counts as started only when ITS process holds both listeners; otherwise retry.
+ */
+export async function startRtspServer(): Promise<RtspServer> {
+  let lastError = "";
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const readPort = await freePort();
+    const publishPort = await freePort();
+    const rtpBase = 21000 + 2 * Math.floor(Math.random() * 18000);
+    const child = spawn("rtsp-server-perl", [
+      "-c",
+      String(readPort),
+      "-s",
+      String(publishPort),
+      "--client_listen_address",
+      "127.0.0.1",
+      "--source_listen_address",
+      "127.0.0.1",
+      "--rtp_start_port",
+      String(rtpBase),
+    ], { detached: true, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
+    const deadline = Date.now() + 8000;
+    while (child.exitCode === null && Date.now() < deadline) {
+      if (ownsListener(child.pid!, readPort) && ownsListener(child.pid!, publishPort)) {
+        return { readPort, publishPort, close: () => stopChild(child, "SIGTERM") };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await stopChild(child, "SIGTERM");
+    lastError = stderr.trim() || "did not listen in time";
+  }
+  throw new Error(`rtsp-server-perl did not start: ${lastError}`);
 }
 
 /** ffmpeg argv publishing a 640x480 25 fps H.264 test pattern to `url` over UDP. */

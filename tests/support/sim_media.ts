@@ -35,6 +35,12 @@ export interface MediaEnv {
   media: boolean;
 }
 
+/**
+ * rtsp-server-perl never tells readers that a publisher left; without a timeout an ffmpeg reader
+ * blocks forever. With it, a stalled reader/pull exits cleanly (file finalised, TEARDOWN sent).
+ */
+const READ_TIMEOUT = ["-timeout", "3000000"];
+
 const CODECS: Record<string, string> = {
   h264: "H264",
   hevc: "H265",
@@ -141,7 +147,19 @@ export class PathMedia {
       ? ["-rtsp_transport", String(c.rtspTransport)]
       : [];
     const argv = [this.env.ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", ...tr];
-    argv.push("-i", src, "-map", "0", "-c", "copy", "-f", "rtsp", "-rtsp_transport", "udp");
+    argv.push(
+      ...READ_TIMEOUT,
+      "-i",
+      src,
+      "-map",
+      "0",
+      "-c",
+      "copy",
+      "-f",
+      "rtsp",
+      "-rtsp_transport",
+      "udp",
+    );
     argv.push(`rtsp://127.0.0.1:${this.env.publishPort}/${this.name}`);
     return { argv, restart: true };
   }
@@ -166,7 +184,7 @@ export class PathMedia {
   private async meterLoop(pub: Proc): Promise<void> {
     const url = `rtsp://127.0.0.1:${this.env.rtspPort}/${this.name}`;
     const argv = [this.env.ffmpeg, "-nostdin", "-hide_banner", "-rtsp_transport", "udp"];
-    argv.push("-i", url, "-map", "0", "-c", "copy", "-f", "mpegts", "pipe:1");
+    argv.push(...READ_TIMEOUT, "-i", url, "-map", "0", "-c", "copy", "-f", "mpegts", "pipe:1");
     while (!this.stopped && pub.alive) {
       let inInput = true;
       const tracks: MediaState["tracks2"] = [];
@@ -220,7 +238,20 @@ export class PathMedia {
         ? ["-f", "mpegts"]
         : ["-f", "mp4", "-movflags", "+frag_keyframe+empty_moov+default_base_moof"];
       const argv = [this.env.ffmpeg, "-hide_banner", "-loglevel", "error", "-rtsp_transport"];
-      argv.push("udp", "-i", url, "-map", "0", "-c", "copy", "-t", String(seg), ...fmt, file);
+      argv.push(
+        "udp",
+        ...READ_TIMEOUT,
+        "-i",
+        url,
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        "-t",
+        String(seg),
+        ...fmt,
+        file,
+      );
       const p = new Proc(argv, { stdin: true });
       this.recorder = p;
       this.note(`recorder started: ${file}`);

@@ -3,7 +3,6 @@
  * shell (as MediaMTX does), each in its own process group; stopping signals the whole group.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { stopChild } from "./rtsp.ts";
 
 /** Split a command line with shell-style quoting (no expansion, no shell). */
 export function splitCommand(cmd: string): string[] {
@@ -106,21 +105,37 @@ export class Proc {
     return !this.exited;
   }
 
-  /** Stop gracefully: "q" on stdin (ffmpeg finalises its file) or SIGINT to the group. */
+  /**
+   * Stop gracefully, escalating: "q" on stdin (ffmpeg finalises its file), then SIGINT to the
+   * group, then a second SIGINT (ffmpeg 5.1 lets only the second one interrupt a blocked network
+   * read), then SIGKILL after graceMs. A publisher that exits cleanly sends its RTSP TEARDOWN.
+   */
   async stop(mode: "q" | "SIGINT" = "SIGINT", graceMs = 3000): Promise<void> {
-    if (!this.alive) return;
-    if (mode === "q" && this.child.stdin && !this.child.stdin.destroyed) {
+    if (mode === "q" && this.alive && this.child.stdin && !this.child.stdin.destroyed) {
       this.child.stdin.end("q\n");
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const quit = await Promise.race([
-        this.done.then(() => true),
-        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs))),
-      ]);
-      clearTimeout(timer);
-      if (quit) return;
+      if (await this.exitsWithin(1500)) return;
     }
-    await stopChild(this.child, "SIGINT", graceMs);
+    for (const [sig, wait] of [["SIGINT", 1000], ["SIGINT", graceMs], ["SIGKILL", 0]] as const) {
+      if (!this.alive) return;
+      try {
+        process.kill(-this.child.pid!, sig);
+      } catch {
+        // group already gone
+      }
+      if (await this.exitsWithin(wait)) return;
+    }
     await this.done;
+  }
+
+  private async exitsWithin(ms: number): Promise<boolean> {
+    if (!this.alive) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const exited = await Promise.race([
+      this.done.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms))),
+    ]);
+    clearTimeout(timer);
+    return exited;
   }
 }
 
