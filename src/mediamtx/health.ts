@@ -3,6 +3,7 @@ import type { MediaMtxStatus } from "./monitor.ts";
 
 /** Body of `/health/mediamtx`. */
 export interface MediaMtxHealth {
+  [detail: string]: unknown;
   component: "mediamtx";
   /** healthy: reachable and paths in step. degraded: unreachable, not checked yet, or paths not
    * in step (the service keeps running without MediaMTX). "unhealthy" belongs to the shared health
