@@ -9,13 +9,15 @@
  * Scenarios: startup, idle, ping, get_camera_list, authenticate, fanout.
  */
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { loadavg } from "node:os";
 import process from "node:process";
 import { CliUsageError, parseFlags } from "../src/cli/types.ts";
 import { makeFixture } from "./lib/fixture.ts";
 import { loadgenRuntime, runLoadgen } from "./lib/loadgen_proc.ts";
 import { machine } from "./lib/procstat.ts";
+import { type ProfiledRun, profileServer } from "./lib/profile_run.ts";
 import { renderReport } from "./lib/report.ts";
 import {
   findExecutable,
@@ -49,6 +51,8 @@ export interface BenchPlan {
   exe?: string;
   /** Build the single executable into node_modules/.cache/bench/dist first. */
   buildExe: boolean;
+  /** Profile the service (deno run) under ping/get_camera_list/authenticate load at the end. */
+  profile: boolean;
 }
 
 const ALL = ["startup", "idle", "ping", "get_camera_list", "authenticate", "fanout"];
@@ -57,7 +61,7 @@ const ALL = ["startup", "idle", "ping", "get_camera_list", "authenticate", "fano
 export function parsePlan(argv: string[]): BenchPlan {
   const { flags, rest } = parseFlags(argv, {
     strings: ["scenario", "duration", "client", "out", "exe"],
-    booleans: ["quick", "build-exe"],
+    booleans: ["quick", "build-exe", "profile", "no-profile"],
   });
   if (rest.length) throw new CliUsageError(`unexpected argument ${rest[0]}`);
   const quick = flags.quick === true;
@@ -77,7 +81,7 @@ export function parsePlan(argv: string[]): BenchPlan {
     quick,
     durationS,
     warmupS: quick ? 0.5 : 1,
-    pingCs: quick ? [10, 100] : [1, 10, 100, 1000],
+    pingCs: quick ? [100] : [1, 10, 100, 1000],
     repsAt100: quick ? 1 : 3,
     gclCs: quick ? [100] : [10, 100],
     churnC: 10,
@@ -94,6 +98,7 @@ export function parsePlan(argv: string[]): BenchPlan {
       : new URL("RESULTS.md", import.meta.url).pathname,
     exe: flags.exe ? String(flags.exe) : undefined,
     buildExe: flags["build-exe"] === true,
+    profile: flags["no-profile"] === true ? false : flags.profile === true || !quick,
   };
 }
 
@@ -138,6 +143,7 @@ async function main(): Promise<number> {
   const rt = loadgenRuntime(plan.client, denoPath);
   const runs: RunRecord[] = [];
   const notes: string[] = [];
+  const profiles: ProfiledRun[] = [];
   if (plan.buildExe) {
     const out = new URL("../node_modules/.cache/bench/dist", import.meta.url).pathname;
     progress(`building the single executable into ${out}`);
@@ -184,7 +190,19 @@ async function main(): Promise<number> {
   progress(`client ${rt.name}; servers: ${specs.map((s) => s.name).join(", ")}`);
   try {
     if (want("startup")) {
-      for (const spec of specs) {
+      // Services twice: with the 16 fake cameras (probed at start), and with none.
+      const emptyDev = join(fixture.root, "dev-empty");
+      mkdirSync(emptyDev, { recursive: true });
+      const variants = specs.flatMap((spec) =>
+        spec.kind === "service"
+          ? [{ spec, name: spec.name, extra: {} }, {
+            spec,
+            name: `${spec.name}, 0 cameras`,
+            extra: { CAMERA_SERVICE_CAMERA_DEVICE_DIR: emptyDev },
+          }]
+          : [{ spec, name: spec.name, extra: {} }]
+      );
+      for (const { spec, name, extra } of variants) {
         const ports = { ws: await freePort(), health: await freePort() };
         const report = await runLoadgen(rt, [
           "--scenario",
@@ -195,8 +213,8 @@ async function main(): Promise<number> {
           String(plan.startupRounds),
           "--spawn",
           JSON.stringify(spec.argv(ports)),
-        ], spec.env(ports));
-        record(spec.name, "startup", 1, 0, report);
+        ], { ...spec.env(ports), ...extra });
+        record(name, "startup", 1, 0, report);
       }
     }
     for (const spec of specs) {
@@ -268,7 +286,10 @@ async function main(): Promise<number> {
     }
     if (want("fanout")) {
       // The node:https + ws baselines broadcast on request: the fan-out floor of the stack.
-      for (const s of servers.filter((x) => x.spec.kind === "service" || x.spec.broadcast)) {
+      const fanServers = servers.filter((x) =>
+        x.spec.kind === "service" || (!plan.quick && x.spec.broadcast)
+      );
+      for (const s of fanServers) {
         const report = await runLoadgen(rt, [
           ...common(s),
           "--scenario",
@@ -294,6 +315,30 @@ async function main(): Promise<number> {
         );
       }
     }
+    await Promise.all(servers.map((s) => s.stop()));
+    const svc = specs.find((s) => s.kind === "service" && s.runtime === "deno");
+    if (plan.profile && svc && servers.some((s) => s.spec === svc)) {
+      for (
+        const [scenario, c] of [["ping", 100], ["get_camera_list", 100], [
+          "authenticate",
+          10,
+        ]] as const
+      ) {
+        if (!want(scenario)) continue;
+        try {
+          const p = await profileServer(svc, rt, {
+            scenario,
+            connections: c,
+            durationS: Math.min(plan.durationS, 5),
+            token: fixture.token,
+          });
+          profiles.push(p);
+          progress(`profiled ${svc.name} ${scenario} C=${c}: ${p.profile?.samples ?? 0} samples`);
+        } catch (e) {
+          notes.push(`profiling ${scenario} failed: ${String(e)}`);
+        }
+      }
+    }
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     fixture.cleanup();
@@ -311,6 +356,7 @@ async function main(): Promise<number> {
     specs: specs as ServerSpec[],
     runs,
     notes,
+    profiles,
   });
   console.log(md);
   if (plan.out) {

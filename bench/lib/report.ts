@@ -33,6 +33,8 @@ export interface ReportContext {
   specs: ServerSpec[];
   runs: RunRecord[];
   notes: string[];
+  /** CPU profiles of the service under load (full runs). */
+  profiles?: ProfiledRun[];
 }
 
 const DENO_SERVE = "bare Deno.serve";
@@ -346,6 +348,18 @@ export function renderReport(ctx: ReportContext): string {
     );
   }
 
+  if (ctx.profiles?.length) {
+    out.push(
+      "## Where the service's time goes (CPU profiles)",
+      "",
+      "The service under `deno run --inspect`, sampled every 200 µs by V8's profiler during one " +
+        "extra load pass per scenario (bench/profile.ts runs the same by hand). `(idle)` is time " +
+        "the main thread waited; `(runtime / native)` is native code such as TLS encryption and " +
+        "socket writes (`writev`).",
+      "",
+      ...ctx.profiles.map(renderProfile),
+    );
+  }
   if (ctx.notes.length) {
     out.push(
       "## Notes from this run",
