@@ -9,6 +9,9 @@ import type { AuthSetup } from "./auth/setup.ts";
 import type { PublishOptions } from "./cameras/publish.ts";
 import type { CameraRegistry } from "./cameras/registry.ts";
 import { createCameraSubsystem } from "./cameras/subsystem.ts";
+import { publicHost } from "./cameras/streams.ts";
+import { storageInfo } from "./media/storage.ts";
+import { createMediaSubsystem, type MediaSubsystem } from "./media/subsystem.ts";
 import type { Config } from "./config/types.ts";
 import type { EventBus } from "./core/events.ts";
 import type { ComponentHealth } from "./http/health.ts";
@@ -19,6 +22,7 @@ import { PathReconciler } from "./mediamtx/reconcile.ts";
 import type { PathConf } from "./mediamtx/types.ts";
 import type { Logger } from "./observability/log.ts";
 import type { ServiceMetrics } from "./observability/service_metrics.ts";
+import { CpuSampler, metricsSnapshot } from "./observability/snapshot.ts";
 
 export interface SubsystemDeps {
   config: Config;
@@ -38,6 +42,7 @@ export interface Subsystems {
   mediamtx: MediaMtxClient;
   monitor: MediaMtxMonitor;
   cameras: CameraRegistry;
+  media: MediaSubsystem;
   mountHttp(app: Hono): void;
   discoveryReady(): boolean;
   cameraHealth(): Promise<ComponentHealth>;
@@ -68,7 +73,30 @@ export function buildSubsystems(deps: SubsystemDeps): Promise<Subsystems> {
     keepaliveTransport: config.snapshots.rtsp_transport,
   });
   const cameras = cameraSub.registry;
-  const desired = (): Map<string, PathConf> => cameras.desiredPaths();
+  const scheme = config.security.ssl.enabled ? "https" : "http";
+  const media = createMediaSubsystem({
+    config,
+    events: bus,
+    log,
+    cameras,
+    mediamtx,
+    monitor: { require: () => monitorRef!.require() },
+    secret: deps.auth.secret.secret,
+    authorize: (headers, remote) => deps.auth.authenticator.authFromHttpHeaders(headers, remote),
+    publicBaseUrl: config.server.port === 0
+      ? undefined
+      : `${scheme}://${hostForUrl(publicHost(config))}:${config.server.port}`,
+    trustedProxies: config.server.trusted_proxies,
+  });
+  /** Cameras' paths, with the record fields of active recordings on top (never undone). */
+  const desired = (): Map<string, PathConf> => {
+    const paths = cameras.desiredPaths();
+    for (const [id, extra] of media.recordingOverrides()) {
+      const base = paths.get(id);
+      if (base) paths.set(id, { ...base, ...extra });
+    }
+    return paths;
+  };
   const reconciler = new PathReconciler({
     client: mediamtx,
     desired,
@@ -94,32 +122,51 @@ export function buildSubsystems(deps: SubsystemDeps): Promise<Subsystems> {
       return counts;
     },
     mediamtxUp: () => monitor.status().reachable,
+    activeRecordings: () => media.recordings.active().length,
   });
 
+  const cpu = new CpuSampler();
   const [lo, hi] = config.camera.device_range;
   const subs: Subsystems = {
-    methods: [...cameraSub.methods],
+    methods: [...cameraSub.methods, ...media.methods],
     maxCameras: hi - lo + 1 + config.camera.sources.length,
     supportedFormats: ["fmp4", "mp4", "mpegts", "jpg", "png"],
     capabilities: ["snapshots", "recordings", "streaming", "events", "batches", "api_keys"],
     mediamtx,
     monitor,
     cameras,
-    mountHttp: () => {},
+    media,
+    mountHttp: (app) => {
+      app.route("/", media.routes);
+    },
     discoveryReady: () => cameras.isReady,
     cameraHealth: () => Promise.resolve(cameras.health() as unknown as ComponentHealth),
     mediamtxHealth: () =>
       Promise.resolve(mediamtxHealth(monitor.status()) as unknown as ComponentHealth),
-    storageHealth: () => Promise.resolve({ status: "healthy" }),
-    metricsSnapshot: () => Promise.resolve({ timestamp: new Date().toISOString() }),
+    storageHealth: () => media.storageHealth(),
+    metricsSnapshot: () =>
+      metricsSnapshot({
+        cameras: () => cameras.list(),
+        activeRecordings: () => media.recordings.active(),
+        paths: () => mediamtx.listPaths(),
+        diskUsagePercent: async () =>
+          (await storageInfo({ config, files: media.files })).usage_percentage,
+      }, cpu),
     start: async () => {
       await cameraSub.start();
       monitor.start();
+      await media.start();
     },
     stop: async () => {
+      await media.stop();
       monitor.stop();
       await cameraSub.stop();
     },
   };
   return Promise.resolve(subs);
+}
+
+/** A host for a URL: IPv6 literals in brackets. */
+function hostForUrl(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }
