@@ -195,12 +195,12 @@ async function main(): Promise<number> {
       mkdirSync(emptyDev, { recursive: true });
       const variants = specs.flatMap((spec) =>
         spec.kind === "service"
-          ? [{ spec, name: spec.name, extra: {} }, {
+          ? [{ spec, name: spec.name, extra: {} as Record<string, string> }, {
             spec,
             name: `${spec.name}, 0 cameras`,
             extra: { CAMERA_SERVICE_CAMERA_DEVICE_DIR: emptyDev },
           }]
-          : [{ spec, name: spec.name, extra: {} }]
+          : [{ spec, name: spec.name, extra: {} as Record<string, string> }]
       );
       for (const { spec, name, extra } of variants) {
         const ports = { ws: await freePort(), health: await freePort() };

@@ -427,12 +427,15 @@ function targetsTable(ctx: ReportContext, services: ServerSpec[]): string {
       result: verdict(idleRss, 70, false, " MB"),
     });
     const accept = stRun ? field(stRun.report, "to_first_accept.p50_ms") : null;
+    const stNoCam = runs.find((x) =>
+      x.server === `${s.name}, 0 cameras` && x.scenario === "startup"
+    );
+    const noCam = stNoCam ? field(stNoCam.report, "to_first_accept.p50_ms") : null;
     v.push({
       target: "start-up to first accepted connection < 500 ms (median)",
       server: s.name,
-      measured: `${fmt(accept, 0)} ms (same-stack bare ${
-        fmt(bare("to_first_accept.p50_ms"), 0)
-      } ms)`,
+      measured: `${fmt(accept, 0)} ms with 16 cameras, ${fmt(noCam, 0)} ms with none ` +
+        `(same-stack bare ${fmt(bare("to_first_accept.p50_ms"), 0)} ms)`,
       goal: "< 500 ms",
       result: verdict(accept, 500, false, " ms"),
     });
