@@ -9,6 +9,7 @@ import type { Config } from "../../src/config/types.ts";
 import { type LogFields, Logger } from "../../src/observability/log.ts";
 import { createService, type Service, type ServiceAddresses } from "../../src/service.ts";
 import { makeTestPki, type TestPki } from "./certs.ts";
+import type { PublishOptions } from "../../src/cameras/publish.ts";
 
 export const TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
 
@@ -28,6 +29,7 @@ export interface TestService {
 /** Config tweaks go through `configure`; TLS uses a fresh test PKI (server cert for localhost). */
 export async function startTestService(
   configure: (c: Config, pki: TestPki, dir: string) => void = () => {},
+  opts: { publish?: PublishOptions } = {},
 ): Promise<TestService> {
   const dir = await mkdtemp(join(tmpdir(), "camsvc-"));
   const pki = await makeTestPki({ dir: join(dir, "pki") });
@@ -60,7 +62,7 @@ export async function startTestService(
       if (Deno.env.get("TEST_LOG")) console.log(line);
     },
   });
-  const service = createService({ config, log });
+  const service = createService({ config, log, publish: opts.publish });
   const addr = await service.start();
   return {
     service,
