@@ -321,3 +321,59 @@ Deno.test("console ui - live view plays an HLS stream (hls.js, fMP4 segments lik
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test(
+  "console ui - reconnects and re-authenticates; a -32001 answer ends the session",
+  opts,
+  async () => {
+    await withConsole(async ({ b, open }) => {
+      const api = new FakeApi();
+      api.recordings = files("recordings", 1);
+      const page = await open(api, "operator-token", "#/files");
+      await page.getByText(/1–\s*1 of 1/).waitFor();
+
+      // The socket drops: the console reconnects, signs in again with the stored credential
+      // and reloads the page's data.
+      await api.drop();
+      await page.waitForFunction(() =>
+        document.querySelector(".conn")?.textContent === "Connected"
+      );
+      await page.waitForTimeout(300);
+      const auths = api.calls.filter((c) => c.method === "authenticate");
+      assert.equal(auths.length, 2);
+      assert.equal(auths[1].params.auth_token, "operator-token");
+      assert.ok(api.calls.filter((c) => c.method === "list_recordings").length >= 2);
+      await page.getByText("Role: operator").waitFor();
+
+      // Keyboard: Tab reaches the navigation; Enter follows it and focus moves to the page.
+      await page.getByRole("link", { name: "Cameras" }).focus();
+      await page.keyboard.press("Enter");
+      await page.getByRole("heading", { name: "Cameras", level: 2 }).waitFor();
+      assert.equal(await page.evaluate(() => document.activeElement?.id), "main");
+
+      // The service says the token expired: a clear message, the credential forgotten.
+      api.expired = "token expired";
+      await page.getByRole("link", { name: "Files" }).click();
+      await page.getByRole("heading", { name: "Your session has expired" }).waitFor();
+      assert.match(await page.getByRole("alert").first().innerText(), /token expired/);
+      assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+      await page.getByRole("button", { name: "Back to sign-in" }).click();
+      await page.getByLabel("JWT or API key").waitFor();
+
+      // A phone screen: the files table becomes blocks, no horizontal scrolling.
+      api.expired = null;
+      api.recordings = files("recordings", 3);
+      const phone = await b.page({ width: 390, height: 844 });
+      await api.attach(phone);
+      await phone.goto(page.url().replace(/#.*$/, "#/files"));
+      await phone.getByLabel("JWT or API key").fill("admin-token");
+      await phone.getByRole("button", { name: "Sign in" }).click();
+      await phone.getByRole("button", { name: /^Delete / }).first().waitFor();
+      const overflow = await phone.evaluate(() =>
+        document.documentElement.scrollWidth - document.documentElement.clientWidth
+      );
+      assert.ok(overflow <= 0, `no horizontal scroll (overflow ${overflow}px)`);
+      await b.shot(phone, "18-files-phone");
+    });
+  },
+);

@@ -104,6 +104,16 @@ function App() {
     return () => clearTimeout(t);
   }, [auth?.expires_at]);
 
+  // After a page change, move focus to the page so keyboard and screen reader users start there.
+  const firstRoute = useRef(true);
+  useEffect(() => {
+    if (firstRoute.current) {
+      firstRoute.current = false;
+      return;
+    }
+    document.getElementById("main")?.focus();
+  }, [route]);
+
   useEffect(() => {
     document.title = auth
       ? `${ROUTES.find((r) => r.id === route)?.label} · Camera service`

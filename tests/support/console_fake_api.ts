@@ -56,6 +56,8 @@ export class FakeApi {
   snapshots: Json[] = [];
   calls: { method: string; params: Json }[] = [];
   recording = new Map<string, { filename: string; start: number }>();
+  /** When set, every call but authenticate answers -32001 with this reason. */
+  expired: string | null = null;
   #ws: WebSocketRoute | null = null;
 
   /** Route the page's WebSocket and downloads to this fake. */
@@ -89,7 +91,15 @@ export class FakeApi {
     }
   }
 
+  /** Drop the connection (as a service restart would). */
+  async drop(): Promise<void> {
+    await this.#ws?.close({ code: 1001, reason: "going away" });
+  }
+
   #call(method: string, p: Json): unknown {
+    if (this.expired && method !== "authenticate") {
+      throw { code: -32001, message: "Auth Failed", data: { reason: this.expired } };
+    }
     const ROLES: Record<string, string> = {
       "viewer-token": "viewer",
       "operator-token": "operator",
