@@ -192,11 +192,15 @@ ensure_dir "$TLS" 0700 "$OWN"
 case "$MODE" in
   self-signed) select_cli; setup_self_signed ;;
   private-ca) select_cli; setup_private_ca ;;
-  letsencrypt) setup_letsencrypt ;;
+  letsencrypt)
+    # The CLI is optional here (only to show the installed certificate).
+    if [ "$DEV" = 1 ] || [ -n "$BINARY" ] || [ -x "$(rp /usr/local/bin/camera-service)" ]; then select_cli; fi
+    setup_letsencrypt
+    ;;
 esac
 [ "$DRY_RUN" = 1 ] || own_tls
 
-if [ "$DRY_RUN" = 0 ] && [ "$MODE" != letsencrypt ] && [ "${#SERVICE_CMD[@]}" -gt 0 ] && have_server_cert; then
+if [ "$CHANGES" -gt 0 ] && [ "$DRY_RUN" = 0 ] && [ "${#SERVICE_CMD[@]}" -gt 0 ] && have_server_cert; then
   service_cli cert inspect "$(rp "$TLS/server.crt")" || true
 fi
 if [ "$CHANGES" -gt 0 ] && [ "$DRY_RUN" = 0 ] && real_system && command -v systemctl >/dev/null 2>&1 &&
