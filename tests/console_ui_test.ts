@@ -377,3 +377,59 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "console ui - System: health, storage bar, retention form, certificate expiry",
+  opts,
+  async () => {
+    await withConsole(async ({ b, open }) => {
+      const api = new FakeApi();
+      api.status = {
+        ...api.status,
+        tls: {
+          not_after: "2027-01-10T00:00:00Z",
+          days_left: 42,
+          subject: "CN=box",
+          warning: false,
+        },
+      };
+      const page = await open(api, "admin-token", "#/system");
+      const row = (k: string) => page.locator(`tr[data-component="${k}"]`);
+      await row("mediamtx").waitFor();
+      assert.match(await row("mediamtx").innerText(), /MediaMTX\s+UNHEALTHY/);
+      assert.match(await row("camera_monitor").innerText(), /Camera monitor\s+HEALTHY/);
+      await page.getByText("Uptime").waitFor();
+      assert.match(await page.locator("table.kv").first().innerText(), /Uptime\s+1:02:05/);
+      assert.match(await page.getByText(/^Expires/).innerText(), /\(in 42 days\); subject CN=box\.$/);
+      const meter = page.getByRole("meter");
+      await meter.waitFor();
+      assert.equal(await meter.getAttribute("value"), "85");
+      assert.equal(await meter.getAttribute("low"), "80");
+      await page.getByText("Low disk space (above 80%).").waitFor();
+      await page.getByText("85.0 GiB used of 100.0 GiB, 15.0 GiB free.").waitFor();
+      assert.ok(api.calls.some((c) => c.method === "get_status"), "admins use get_status");
+
+      await page.getByLabel("Policy", { exact: true }).selectOption("size");
+      await page.getByLabel("Maximum size (GB)").fill("50");
+      await page.getByLabel("Automatic cleanup enabled").uncheck();
+      await page.getByRole("button", { name: "Save policy" }).click();
+      await page.getByText("saved size").waitFor();
+      assert.deepEqual(api.calls.find((c) => c.method === "set_retention_policy")?.params, {
+        policy_type: "size",
+        enabled: false,
+        max_size_gb: 50,
+      });
+      await b.shot(page, "19-system-admin-fake");
+
+      // An operator: get_system_status (viewer method), no storage or retention.
+      delete api.status.tls;
+      const op = await open(api, "operator-token", "#/system");
+      await op.locator('tr[data-component="mediamtx"]').waitFor();
+      assert.ok(api.calls.some((c) => c.method === "get_system_status"));
+      await op.getByText("The API does not report the certificate expiry.", { exact: false })
+        .waitFor();
+      assert.equal(await op.getByRole("meter").count(), 0);
+      assert.equal(await op.getByRole("button", { name: "Save policy" }).count(), 0);
+    });
+  },
+);

@@ -56,6 +56,26 @@ export class FakeApi {
   snapshots: Json[] = [];
   calls: { method: string; params: Json }[] = [];
   recording = new Map<string, { filename: string; start: number }>();
+  status: Json = {
+    status: "DEGRADED",
+    uptime: 3725,
+    version: "1.2.3",
+    components: { websocket_server: "HEALTHY", camera_monitor: "HEALTHY", mediamtx: "UNHEALTHY" },
+  };
+  storage: Json = {
+    total_space: 100 * 2 ** 30,
+    used_space: 85 * 2 ** 30,
+    available_space: 15 * 2 ** 30,
+    usage_percentage: 85,
+    recordings_size: 40 * 2 ** 30,
+    snapshots_size: 2 ** 20,
+    recordings_count: 12,
+    snapshots_count: 3,
+    low_space_warning: true,
+    storage_blocked: false,
+    warn_percent: 80,
+    block_percent: 95,
+  };
   /** When set, every call but authenticate answers -32001 with this reason. */
   expired: string | null = null;
   #ws: WebSocketRoute | null = null;
@@ -204,6 +224,23 @@ export class FakeApi {
         }
         return { filename: p.filename, deleted: true };
       }
+      case "get_server_info":
+        return {
+          name: "camera-service",
+          version: "1.2.3",
+          build_date: "2026-11-29",
+          architecture: "linux/arm64",
+          capabilities: ["snapshots", "recordings"],
+          supported_formats: ["fmp4", "jpg"],
+          max_cameras: 10,
+        };
+      case "get_status":
+      case "get_system_status":
+        return { ...this.status };
+      case "get_storage_info":
+        return { ...this.storage };
+      case "set_retention_policy":
+        return { ...p, message: `saved ${p.policy_type}` };
       default:
         throw { code: -32601, message: "Method Not Found", data: { hint: method } };
     }
