@@ -5,6 +5,8 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+import { RpcClient } from "./support/rpc_client.ts";
 
 export const ROOT = join(fileURLToPath(new URL(".", import.meta.url)), "..");
 export const DIST = join(ROOT, "dist");
@@ -159,5 +161,64 @@ export function jsonLine(line: string): Record<string, unknown> | null {
     return v && typeof v === "object" ? v : null;
   } catch {
     return null;
+  }
+}
+
+/** Options of {@link serveProvisioned}. */
+export interface ProvisionedServe {
+  /** The temp root that scripts/provision.sh filled. */
+  root: string;
+  /** The admin API key provision.sh printed. */
+  key: string;
+  /** The service command before "serve": the executable, or deno run … mod.ts. */
+  command: string[];
+}
+
+/**
+ * Serves the provisioned config of a temp root (paths redirected into the root through the
+ * environment, ports 0), connects trusting the root's ca.crt, authenticates with the admin key,
+ * stops with SIGTERM and asserts exit 0. Returns the `get_server_info` result.
+ */
+export async function serveProvisioned(opts: ProvisionedServe): Promise<Record<string, unknown>> {
+  const etc = join(opts.root, "etc/camera-service");
+  const [cmd, ...args] = opts.command;
+  const child = new Deno.Command(cmd, {
+    args: [...args, "serve"],
+    cwd: opts.root,
+    env: {
+      PATH: "/nonexistent",
+      CAMERA_SERVICE_CONFIG: join(etc, "camera-service.yaml"),
+      CAMERA_SERVICE_DATA_DIR: join(opts.root, "var/lib/camera-service"),
+      CAMERA_SERVICE_SSL_CERT_FILE: join(etc, "tls/server.crt"),
+      CAMERA_SERVICE_SSL_KEY_FILE: join(etc, "tls/server.key"),
+      CAMERA_SERVICE_SERVER_HOST: "127.0.0.1",
+      CAMERA_SERVICE_HEALTH_HOST: "127.0.0.1",
+      CAMERA_SERVICE_SERVER_PORT: "0",
+      CAMERA_SERVICE_HEALTH_PORT: "0",
+    },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const out = new LineWatcher(child.stdout);
+  const err = new LineWatcher(child.stderr);
+  let client: RpcClient | null = null;
+  try {
+    const line = await out.wait((l) => jsonLine(l)?.msg === "listening", 30_000);
+    const port = jsonLine(line)!.ws_port as number;
+    const ca = await Deno.readTextFile(join(etc, "tls/ca.crt"));
+    client = await RpcClient.connect(`wss://localhost:${port}/ws`, { ca });
+    const auth = await client.call("authenticate", { auth_token: opts.key });
+    assert.equal(auth.error, undefined, JSON.stringify(auth.error));
+    assert.equal((auth.result as { role: string }).role, "admin");
+    const info = await client.call("get_server_info");
+    assert.equal(info.error, undefined, JSON.stringify(info.error));
+    return info.result as Record<string, unknown>;
+  } finally {
+    await client?.close();
+    child.kill("SIGTERM");
+    const status = await child.status;
+    await Promise.all([out.done, err.done]);
+    assert.equal(status.code, 0, err.lines.join("\n"));
   }
 }

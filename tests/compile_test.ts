@@ -8,10 +8,13 @@ import { join } from "node:path";
 import {
   buildImpossible,
   ensureBuilt,
+  EXE,
   jsonLine,
   LineWatcher,
+  ROOT,
   runExe,
   sandbox,
+  serveProvisioned,
 } from "./compile_support.ts";
 import { RpcClient } from "./support/rpc_client.ts";
 import https from "node:https";
@@ -200,5 +203,37 @@ test("executable - serve answers over WSS with the generated CA and exits 0 on S
     }
     await Promise.all([out.done, err.done]);
     await box.cleanup();
+  }
+});
+
+test("executable - provision.sh installs it into a temp root, and the box serves", async () => {
+  const info = await ensureBuilt();
+  const root = await Deno.makeTempDir({ prefix: "cs-box-" });
+  try {
+    const out = await new Deno.Command("bash", {
+      args: [
+        join(ROOT, "scripts/provision.sh"),
+        "--root",
+        root,
+        "--binary",
+        EXE,
+        "--host",
+        "localhost",
+      ],
+      env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin", HOME: root },
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.ok(out.success, text + new TextDecoder().decode(out.stderr));
+    const key = /shown ONCE; store it now\) ====\n(.+)\n/.exec(text)?.[1];
+    assert.ok(key, text);
+    const installed = join(root, "usr/local/bin/camera-service");
+    assert.equal((await Deno.stat(installed)).size, (await Deno.stat(EXE)).size);
+    const result = await serveProvisioned({ root, key, command: [installed] });
+    assert.equal(result.build_date, info.stamp.date, "the installed executable is this build");
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 });

@@ -6,8 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { jsonLine, LineWatcher, ROOT } from "./compile_support.ts";
-import { RpcClient } from "./support/rpc_client.ts";
+import { ROOT, serveProvisioned } from "./compile_support.ts";
 import { createCA, issueCertificate } from "../src/tls/generate.ts";
 
 const SCRIPTS = join(ROOT, "scripts");
@@ -409,55 +408,15 @@ Deno.test({
 
       // The provisioned box serves: its config, certificate (trusted through ca.crt), secret and
       // admin key work together. Paths inside the temp root are redirected through the env.
-      await serveProvisioned(root, key);
+      const dev = [
+        Deno.execPath(),
+        "run",
+        "-A",
+        "--config",
+        join(ROOT, "deno.json"),
+        join(ROOT, "mod.ts"),
+      ];
+      await serveProvisioned({ root, key, command: dev });
     });
   },
 });
-
-/** Starts `deno run mod.ts serve` on the provisioned config; authenticates with the admin key. */
-async function serveProvisioned(root: string, key: string): Promise<void> {
-  const etc = join(root, "etc/camera-service");
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      "--config",
-      join(ROOT, "deno.json"),
-      join(ROOT, "mod.ts"),
-      "serve",
-    ],
-    cwd: root,
-    env: {
-      PATH: "/usr/bin:/bin",
-      CAMERA_SERVICE_CONFIG: join(etc, "camera-service.yaml"),
-      CAMERA_SERVICE_DATA_DIR: join(root, "var/lib/camera-service"),
-      CAMERA_SERVICE_SSL_CERT_FILE: join(etc, "tls/server.crt"),
-      CAMERA_SERVICE_SSL_KEY_FILE: join(etc, "tls/server.key"),
-      CAMERA_SERVICE_SERVER_HOST: "127.0.0.1",
-      CAMERA_SERVICE_HEALTH_HOST: "127.0.0.1",
-      CAMERA_SERVICE_SERVER_PORT: "0",
-      CAMERA_SERVICE_HEALTH_PORT: "0",
-    },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const out = new LineWatcher(child.stdout);
-  const err = new LineWatcher(child.stderr);
-  let client: RpcClient | null = null;
-  try {
-    const line = await out.wait((l) => jsonLine(l)?.msg === "listening", 30_000);
-    const port = jsonLine(line)!.ws_port as number;
-    const ca = await Deno.readTextFile(join(etc, "tls/ca.crt"));
-    client = await RpcClient.connect(`wss://localhost:${port}/ws`, { ca });
-    const auth = await client.call("authenticate", { auth_token: key });
-    assert.equal(auth.error, undefined, JSON.stringify(auth.error));
-    assert.equal((auth.result as { role: string }).role, "admin");
-  } finally {
-    await client?.close();
-    child.kill("SIGTERM");
-    const status = await child.status;
-    await Promise.all([out.done, err.done]);
-    assert.equal(status.code, 0, err.lines.join("\n"));
-  }
-}
