@@ -3,6 +3,7 @@
  * executable application runs), with the build information defined as a global constant.
  */
 import * as esbuild from "esbuild";
+import { resolve } from "node:path";
 
 /** What `__CAMERA_SERVICE_BUILD__` holds inside the executable (read by src/buildinfo.ts). */
 export interface BuildStamp {
@@ -58,6 +59,30 @@ const optionalAddons: esbuild.Plugin = {
   },
 };
 
+/**
+ * `import.meta.main` is defined as true for the whole bundle, which is right only for the entry:
+ * another project module that tests it would run its main block inside the executable. Fail
+ * the build instead of shipping that.
+ */
+function onlyEntryIsMain(entry: string): esbuild.Plugin {
+  return {
+    name: "only-entry-is-main",
+    setup(build) {
+      build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
+        if (args.path === entry || args.path.includes("/node_modules/")) return undefined;
+        const text = await Deno.readTextFile(args.path);
+        if (!text.includes("import.meta.main")) return undefined;
+        return {
+          errors: [{
+            text: `${args.path} uses import.meta.main: in the single executable it is always ` +
+              "true; move the main block to the entry module",
+          }],
+        };
+      });
+    },
+  };
+}
+
 /** Bundles `entry` into one CommonJS file for Node 20. Throws with esbuild's errors. */
 export async function bundle(opts: BundleOptions): Promise<BundleResult> {
   try {
@@ -72,7 +97,7 @@ export async function bundle(opts: BundleOptions): Promise<BundleResult> {
       sourcemap: false,
       legalComments: "none",
       logLevel: "silent",
-      plugins: [optionalAddons],
+      plugins: [optionalAddons, onlyEntryIsMain(resolve(opts.entry))],
       // The embedded default config (and any other text asset) imported as a string.
       loader: { ".yaml": "text", ".yml": "text", ".txt": "text", ".pem": "text" },
       banner: { js: BANNER },
