@@ -17,6 +17,7 @@ import {
   serveProvisioned,
 } from "./compile_support.ts";
 import { RpcClient } from "./support/rpc_client.ts";
+import { bundle } from "../compile/bundle.ts";
 import https from "node:https";
 
 /** GET over HTTPS trusting `ca`; the status and body. */
@@ -235,5 +236,59 @@ test("executable - provision.sh installs it into a temp root, and the box serves
     assert.equal(result.build_date, info.stamp.date, "the installed executable is this build");
   } finally {
     await Deno.remove(root, { recursive: true });
+  }
+});
+
+/** Writes `files` into a temp folder and bundles `a.ts` from it; the error text or the output. */
+async function bundleFixture(
+  files: Record<string, string>,
+): Promise<{ dir: string; out: string; error: string | null }> {
+  const dir = await Deno.makeTempDir({ prefix: "cs-bundle-" });
+  for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(join(dir, name), text);
+  const out = join(dir, "out.cjs");
+  const stamp = {
+    version: "9.9.9",
+    commit: "abc1234",
+    date: "2026-01-01T00:00:00.000Z",
+    runtime: "node-sea",
+  };
+  try {
+    await bundle({ entry: join(dir, "a.ts"), outfile: out, stamp });
+    return { dir, out, error: null };
+  } catch (e) {
+    return { dir, out, error: (e as Error).message };
+  }
+}
+
+test("bundle - import.meta.url and the build stamp work in the CommonJS output", async () => {
+  const b = await bundleFixture({
+    "a.ts": `declare const __CAMERA_SERVICE_BUILD__: { commit: string };
+import { fileURLToPath } from "node:url";
+console.log(JSON.stringify({ file: fileURLToPath(import.meta.url), main: import.meta.main,
+  commit: __CAMERA_SERVICE_BUILD__.commit }));\n`,
+  });
+  try {
+    assert.equal(b.error, null);
+    const run = await new Deno.Command("node", { args: [b.out], stdout: "piped" }).output();
+    const printed = JSON.parse(new TextDecoder().decode(run.stdout));
+    assert.deepEqual(printed, { file: b.out, main: true, commit: "abc1234" });
+  } finally {
+    await Deno.remove(b.dir, { recursive: true });
+  }
+});
+
+test("bundle - top-level await and import.meta.main outside the entry are clear errors", async () => {
+  const tla = await bundleFixture({ "a.ts": "await Promise.resolve();\nexport {};\n" });
+  const main = await bundleFixture({
+    "a.ts": `import { x } from "./b.ts";\nconsole.log(x);\n`,
+    "b.ts": `export const x = 1;\nif (import.meta.main) console.log("main");\n`,
+  });
+  try {
+    assert.match(tla.error ?? "", /Top-level await/);
+    assert.match(tla.error ?? "", /hint: .*main\(args\)\.then/);
+    assert.match(main.error ?? "", /b\.ts uses import\.meta\.main/);
+  } finally {
+    await Deno.remove(tla.dir, { recursive: true });
+    await Deno.remove(main.dir, { recursive: true });
   }
 });
