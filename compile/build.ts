@@ -2,7 +2,8 @@
  * Builds the single executable (`deno task compile`):
  *
  *   deno run --allow-all compile/build.ts [--out dist] [--entry mod.ts] [--deno] [--if-changed]
- *                                         [--minify] [--no-code-cache] [--node /path/to/node]
+ *                                         [--minify] [--no-code-cache] [--no-strip]
+ *                                         [--node /path/to/node]
  *
  * 1. esbuild bundle → <out>/camera-service.cjs (CommonJS, node20, build info defined)
  * 2. Node single executable → <out>/camera-service (offline: node + node_modules/postject)
@@ -25,6 +26,7 @@ interface Args {
   ifChanged: boolean;
   minify: boolean;
   codeCache: boolean;
+  strip: boolean;
   node?: string;
 }
 
@@ -36,6 +38,7 @@ function parseArgs(argv: string[]): Args {
     ifChanged: false,
     minify: false,
     codeCache: true,
+    strip: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -51,6 +54,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--if-changed") a.ifChanged = true;
     else if (flag === "--minify") a.minify = true;
     else if (flag === "--no-code-cache") a.codeCache = false;
+    else if (flag === "--no-strip") a.strip = false;
     else throw new Error(`unknown option ${flag}`);
   }
   return a;
@@ -78,9 +82,10 @@ async function main(): Promise<number> {
   await Deno.mkdir(args.out, { recursive: true });
   const pkg = JSON.parse(await Deno.readTextFile(join(ROOT, "package.json")));
   const commit = await gitCommit();
-  const options = `entry=${args.entry} minify=${args.minify} cache=${args.codeCache} node=${
-    args.node ?? ""
-  } commit=${commit}`;
+  const options =
+    `entry=${args.entry} minify=${args.minify} cache=${args.codeCache} strip=${args.strip} node=${
+      args.node ?? ""
+    } commit=${commit}`;
   const hash = await sourceHash(ROOT, [options]);
   const exe = join(args.out, "camera-service");
   const infoFile = join(args.out, "build-info.json");
@@ -131,6 +136,7 @@ async function build(
     root: ROOT,
     useCodeCache: args.codeCache,
     nodeBin: args.node,
+    strip: args.strip,
   });
   const seaBytes = (await Deno.stat(join(work, "camera-service"))).size;
   const seaSecs = secs(t1);
@@ -161,7 +167,14 @@ async function build(
   const exe = join(args.out, "camera-service");
   await Deno.rename(cjs, join(args.out, "camera-service.cjs"));
   await Deno.rename(join(work, "camera-service"), exe);
-  console.log(`executable: ${exe} ${mib(seaBytes)} in ${seaSecs} s (node ${sea.nodeVersion})`);
+  const strip = sea.stripped === true
+    ? ", stripped"
+    : typeof sea.stripped === "string"
+    ? `, ${sea.stripped}`
+    : "";
+  console.log(
+    `executable: ${exe} ${mib(seaBytes)} in ${seaSecs} s (node ${sea.nodeVersion}${strip})`,
+  );
   const info = {
     hash,
     stamp,
@@ -178,6 +191,7 @@ async function build(
       node: sea.node,
       nodeVersion: sea.nodeVersion,
       codeCache: args.codeCache,
+      stripped: sea.stripped,
     },
     deno,
   };
