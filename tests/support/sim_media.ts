@@ -12,12 +12,13 @@
  *   container overhead: measured, not exact RTP byte counts); `tracks2` from the meter's stream
  *   line. Readers are not observable on rtsp-server-perl, so `readers` stays [].
  * - Recorder (`record: true`): ffmpeg `-c copy -t <recordSegmentDuration>` from the read port,
- *   one process per segment, file named from `recordPath` at the segment's start (so `%f` works);
+ *   one process per segment, written to a hidden `.part` file and renamed from `recordPath` at
+ *   the time of its first frame (as MediaMTX names segments; `%f` works);
  *   fmp4 → .mp4 (frag_keyframe+empty_moov+default_base_moof), mpegts → .ts. Stopped with "q" so
  *   the file is finalised. There is a short gap (reconnect) between segments.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import * as path from "node:path";
 import { parseDuration } from "../../src/mediamtx/normalise.ts";
 import { expandVars, forceUdpPublisher, Proc, Sleeper, splitCommand } from "./sim_proc.ts";
@@ -225,14 +226,18 @@ export class PathMedia {
         continue;
       }
       const c = this.conf;
-      const start = new Date();
-      const file = renderRecordPath({
+      const ext = recordExt(c.recordFormat);
+      // MediaMTX names a segment after its first frame. The recorder writes to a hidden file
+      // and renames it once ffmpeg reports its first output time: start = now - out_time.
+      const spawnedAt = new Date();
+      const draft = renderRecordPath({
         recordPath: String(c.recordPath),
         root: this.env.recordRoot,
         name: this.name,
-        start,
-      }) + recordExt(c.recordFormat);
-      await mkdir(path.dirname(file), { recursive: true });
+        start: spawnedAt,
+      }) + ext;
+      const part = path.join(path.dirname(draft), `.${path.basename(draft)}.part`);
+      await mkdir(path.dirname(draft), { recursive: true });
       const seg = parseDuration(String(c.recordSegmentDuration)) || 3600;
       const fmt = c.recordFormat === "mpegts"
         ? ["-f", "mpegts"]
@@ -249,14 +254,34 @@ export class PathMedia {
         "copy",
         "-t",
         String(seg),
+        "-progress",
+        "pipe:1",
         ...fmt,
-        file,
+        part,
       );
-      const p = new Proc(argv, { stdin: true });
+      let named: string | null = null;
+      let progress = "";
+      const nameAtFirstFrame = (chunk: Uint8Array) => {
+        if (named) return;
+        progress = (progress + new TextDecoder().decode(chunk)).slice(-2000);
+        const all = [...progress.matchAll(/out_time_us=(\d+)/g)];
+        const us = all.length ? Number(all[all.length - 1][1]) : 0;
+        if (us <= 0) return;
+        const start = new Date(Date.now() - us / 1000);
+        named = renderRecordPath({
+          recordPath: String(c.recordPath),
+          root: this.env.recordRoot,
+          name: this.name,
+          start,
+        }) + ext;
+        rename(part, named).catch((e) => this.note(`rename failed: ${e}`));
+      };
+      const p = new Proc(argv, { stdin: true, onStdout: nameAtFirstFrame });
       this.recorder = p;
-      this.note(`recorder started: ${file}`);
+      this.note(`recorder started: ${part}`);
       const r = await p.done;
-      this.note(`recorder exited code=${r.code} ${p.tail.trim()}`);
+      if (!named) await rm(part, { force: true });
+      this.note(`recorder exited code=${r.code} ${p.tail.trim()} file=${named}`);
       if (r.code !== 0 && this.recordOn && !this.stopped) await this.sleepers[2].sleep(500);
     }
   }
