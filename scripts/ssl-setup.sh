@@ -129,9 +129,12 @@ setup_private_ca() {
     cert_cmd ca create --out "$(rp "$CA")" --name ca --cn "camera-service CA $(hostname 2>/dev/null || echo box)"
   fi
   install_ca_copy
-  if have_server_cert && [ "$FORCE" = 0 ]; then
-    say "keep $TLS/server.crt (exists; --force re-issues it)"
+  if have_server_cert && [ "$FORCE" = 0 ] && issued_by_ca; then
+    say "keep $TLS/server.crt (issued by this CA; --force re-issues it)"
   else
+    if have_server_cert && [ "$FORCE" = 0 ]; then
+      say "$TLS/server.crt was not issued by $CA/ca.crt: issuing a new one"
+    fi
     default_hosts
     local hf=()
     mapfile -t hf < <(host_flags)
@@ -141,6 +144,18 @@ setup_private_ca() {
   fi
   [ -z "$CLIENTS" ] || issue_clients
   say "clients trust $TLS/ca.crt; for mutual TLS set security.ssl.verify_mode: CERT_REQUIRED and ca_file: $TLS/ca.crt"
+}
+
+# The last PEM certificate block of a file (an issued server.crt ends with its CA's certificate).
+last_cert() {
+  awk '/-----BEGIN CERTIFICATE-----/ { block = "" } { block = block $0 "\n" }
+    /-----END CERTIFICATE-----/ { last = block } END { printf "%s", last }' "$1"
+}
+
+# True when server.crt's chain ends with this CA's certificate.
+issued_by_ca() {
+  [ -f "$(rp "$CA/ca.crt")" ] || return 1
+  [ "$(last_cert "$(rp "$TLS/server.crt")")" = "$(last_cert "$(rp "$CA/ca.crt")")" ]
 }
 
 install_ca_copy() {

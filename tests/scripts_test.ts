@@ -329,7 +329,14 @@ Deno.test({
         "--clients",
         "ui,sdk",
       ];
-      ok(await script("ssl-setup.sh", args));
+      // A box that had a self-signed certificate: switching to the CA replaces it (without
+      // --force), because a certificate the CA did not issue would fail every client.
+      ok(await script("ssl-setup.sh", ["--root", root, "--dev", "--self-signed"]));
+      const switched = ok(await script("ssl-setup.sh", args));
+      assert.match(
+        switched,
+        /was not issued by \/etc\/camera-service\/ca\/ca\.crt: issuing a new one/,
+      );
       const etc = join(root, "etc/camera-service");
       const ca = join(etc, "ca/ca.crt");
       assert.equal(await mode(join(etc, "ca")), "700");
@@ -357,6 +364,9 @@ Deno.test({
         assert.equal(await mode(join(etc, `clients/${name}.key`)), "600");
       }
       const caBefore = await Deno.readTextFile(join(etc, "ca/ca.key"));
+      const same = ok(await script("ssl-setup.sh", args));
+      assert.match(same, /keep \/etc\/camera-service\/tls\/server\.crt \(issued by this CA/);
+      assert.equal(changes(same), 0, same);
       const again = ok(await script("ssl-setup.sh", [...args, "--force"]));
       assert.match(again, /keep \/etc\/camera-service\/ca\/ca\.crt/);
       assert.equal(
