@@ -111,7 +111,9 @@ async function main(): Promise<number> {
   // runs in parallel) never mix their files, and a reader never sees a half-written executable.
   const work = await Deno.makeTempDir({ dir: args.out, prefix: ".build-" });
   try {
-    await build(args, { work, hash, stamp });
+    const ok = await build(args, { work, hash, stamp });
+    // DENORT_BIN set means the deno executable was asked for: its failure fails the build.
+    if (!ok) return 1;
   } finally {
     await Deno.remove(work, { recursive: true }).catch(() => {});
   }
@@ -121,7 +123,7 @@ async function main(): Promise<number> {
 async function build(
   args: Args,
   { work, hash, stamp }: { work: string; hash: string; stamp: BuildStamp },
-): Promise<void> {
+): Promise<boolean> {
   const t0 = performance.now();
   const cjs = join(work, "camera-service.cjs");
   const b = await bundle({ entry: args.entry, outfile: cjs, stamp, minify: args.minify });
@@ -142,6 +144,7 @@ async function build(
   const seaSecs = secs(t1);
 
   let deno: Record<string, unknown> = { built: false, reason: DENO_SKIPPED };
+  let denoOk = true;
   const denort = Deno.env.get("DENORT_BIN");
   if (denort || args.deno) {
     const t2 = performance.now();
@@ -160,6 +163,7 @@ async function build(
       console.log(`deno compile failed: ${r.reason}`);
       if (!denort) console.log(DENO_SKIPPED);
       deno = { built: false, reason: r.reason };
+      if (denort) denoOk = false;
     }
   } else {
     console.log(DENO_SKIPPED);
@@ -199,6 +203,7 @@ async function build(
   await Deno.writeTextFile(infoTmp, JSON.stringify(info, null, 2) + "\n");
   await Deno.rename(infoTmp, join(args.out, "build-info.json"));
   console.log(`done in ${secs(t0)} s`);
+  return denoOk;
 }
 
 if (import.meta.main) {
