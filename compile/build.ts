@@ -60,9 +60,16 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
+/** Paths whose content goes into the executable (also what sourceHash covers). */
+const SOURCES = ["src", "config", "compile", "mod.ts", "package.json", "package-lock.json"];
+
+/** Short HEAD commit, "-dirty" when the built sources differ from it; "unknown" outside git. */
 async function gitCommit(): Promise<string> {
   try {
-    return (await run("git", ["rev-parse", "--short", "HEAD"], ROOT)).trim() || "unknown";
+    const commit = (await run("git", ["rev-parse", "--short", "HEAD"], ROOT)).trim();
+    if (!commit) return "unknown";
+    const status = await run("git", ["status", "--porcelain", "--", ...SOURCES], ROOT);
+    return status.trim() ? `${commit}-dirty` : commit;
   } catch {
     return "unknown";
   }
