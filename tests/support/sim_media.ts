@@ -227,8 +227,9 @@ export class PathMedia {
       }
       const c = this.conf;
       const ext = recordExt(c.recordFormat);
-      // MediaMTX names a segment after its first frame. The recorder writes to a hidden file
-      // and renames it once ffmpeg reports its first output time: start = now - out_time.
+      // MediaMTX names a segment after its first frame. The recorder writes to a hidden file and
+      // renames it once ffmpeg reports frames: start = now - frames / fps (fps from the input's
+      // stream line). ffmpeg's out_time is not used: it runs ahead of the frames written.
       const spawnedAt = new Date();
       const draft = renderRecordPath({
         recordPath: String(c.recordPath),
@@ -242,7 +243,7 @@ export class PathMedia {
       const fmt = c.recordFormat === "mpegts"
         ? ["-f", "mpegts"]
         : ["-f", "mp4", "-movflags", "+frag_keyframe+empty_moov+default_base_moof"];
-      const argv = [this.env.ffmpeg, "-hide_banner", "-loglevel", "error", "-rtsp_transport"];
+      const argv = [this.env.ffmpeg, "-hide_banner", "-nostats", "-rtsp_transport"];
       argv.push(
         "udp",
         ...READ_TIMEOUT,
@@ -261,13 +262,18 @@ export class PathMedia {
       );
       let named: string | null = null;
       let progress = "";
+      let fps = 0;
+      const readFps = (line: string) => {
+        const m = /Video: .*?, (\d+(?:\.\d+)?) fps/.exec(line);
+        if (m && !fps) fps = Number(m[1]);
+      };
       const nameAtFirstFrame = (chunk: Uint8Array) => {
         if (named) return;
         progress = (progress + new TextDecoder().decode(chunk)).slice(-2000);
-        const all = [...progress.matchAll(/out_time_us=(\d+)/g)];
-        const us = all.length ? Number(all[all.length - 1][1]) : 0;
-        if (us <= 0) return;
-        const start = new Date(Date.now() - us / 1000);
+        const all = [...progress.matchAll(/frame=(\d+)/g)];
+        const frames = all.length ? Number(all[all.length - 1][1]) : 0;
+        if (frames <= 0 || fps <= 0) return;
+        const start = new Date(Date.now() - (frames / fps) * 1000);
         named = renderRecordPath({
           recordPath: String(c.recordPath),
           root: this.env.recordRoot,
@@ -276,7 +282,7 @@ export class PathMedia {
         }) + ext;
         rename(part, named).catch((e) => this.note(`rename failed: ${e}`));
       };
-      const p = new Proc(argv, { stdin: true, onStdout: nameAtFirstFrame });
+      const p = new Proc(argv, { stdin: true, onStdout: nameAtFirstFrame, onLine: readFps });
       this.recorder = p;
       this.note(`recorder started: ${part}`);
       const r = await p.done;
