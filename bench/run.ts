@@ -88,7 +88,7 @@ export function parsePlan(argv: string[]): BenchPlan {
     fanoutN: 1000,
     fanoutRounds: quick ? 3 : 10,
     idleN: 1000,
-    startupRounds: quick ? 2 : 5,
+    startupRounds: 3,
     scenarios,
     client,
     out: flags.out
@@ -350,7 +350,8 @@ async function main(): Promise<number> {
     loadBefore: load0,
     loadAfter: loadavg(),
     versions: versions(denoPath),
-    command: `deno task bench ${process.argv.slice(2).join(" ")}`.trim(),
+    command: `deno run -A bench/run.ts ${process.argv.slice(2).join(" ")}`.trim() +
+      " (= deno task bench)",
     client: rt.name,
     plan,
     specs: specs as ServerSpec[],

@@ -61,3 +61,29 @@ export function clean(text: unknown, n = 160): string {
     .trim();
   return t.length > n ? `${t.slice(0, n - 1)}…` : t;
 }
+
+/**
+ * Per repetition, `path` of server a over server b at (scenario, connections), then the median:
+ * runs adjacent in time share the machine's load, so paired ratios are steadier than a ratio
+ * of medians on a noisy machine. Also returns the individual ratios.
+ */
+export function pairedRatio(
+  runs: RunRecord[],
+  sel: { a: string; b: string; scenario: string; connections: number },
+  path: string,
+): { median: number | null; each: number[] } {
+  const pick = (server: string, rep: number) =>
+    runs.find((r) =>
+      r.server === server && r.scenario === sel.scenario && r.connections === sel.connections &&
+      r.rep === rep && !r.report.error
+    );
+  const each: number[] = [];
+  const reps = new Set(runs.filter((r) => r.server === sel.a).map((r) => r.rep));
+  for (const rep of reps) {
+    const a = pick(sel.a, rep);
+    const b = pick(sel.b, rep);
+    const q = a && b ? ratio(field(a.report, path), field(b.report, path)) : null;
+    if (q !== null) each.push(q);
+  }
+  return { median: median(each), each };
+}
