@@ -48,53 +48,58 @@ async function startBaseline(dir: string) {
   };
 }
 
-Deno.test("bench loadgen - drives the bare baseline at C=2 and stops by itself", async () => {
-  const dir = await Deno.makeTempDir();
-  const server = await startBaseline(dir);
-  try {
-    const rt = loadgenRuntime("deno", Deno.execPath());
-    const started = Date.now();
-    const report = await runLoadgen(rt, [
-      "--scenario",
-      "ping",
-      "--url",
-      `wss://127.0.0.1:${server.port}/ws`,
-      "--ca",
-      `${dir}/cert.pem`,
-      "--connections",
-      "2",
-      "--duration",
-      "1",
-      "--warmup",
-      "0.2",
-      "--server-pid",
-      String(server.child.pid),
-    ]);
-    const wall = (Date.now() - started) / 1000;
-    assert.equal(report.error, undefined, String(report.error));
-    assert.equal(report.scenario, "ping");
-    assert.equal(report.errors, 0);
-    const requests = report.requests as number;
-    assert.ok(requests > 10, `only ${requests} answers in a second`);
-    assert.ok((report.rps as number) > 0);
-    const lat = report.latency as Record<string, number>;
-    assert.equal(lat.count, requests);
-    assert.ok(
-      lat.p50_ms > 0 && lat.p50_ms <= lat.p99_ms && lat.p99_ms <= lat.max_ms,
-      JSON.stringify(lat),
-    );
-    assert.ok(lat.max_ms < 1000 * (report.elapsed_s as number));
-    const srv = report.server as Record<string, number>;
-    assert.ok(srv.rss_mb > 5, `server RSS ${srv.rss_mb}`);
-    assert.ok(srv.cpu_us_per_msg >= 0);
-    // It stopped by itself: bounded by warm-up + duration + process start, far below its
-    // hard deadline (61 s here).
-    assert.ok(wall < 45, `load generator took ${wall} s`);
-  } finally {
-    await server.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+for (const runtime of ["deno", "node"] as const) {
+  Deno.test(`bench loadgen - under ${runtime}, drives the bare baseline at C=2 and stops by itself`, async () => {
+    const dir = await Deno.makeTempDir();
+    const server = await startBaseline(dir);
+    try {
+      // "node" bundles bench/loadgen.ts with esbuild, as `deno task bench` does by default.
+      const rt = loadgenRuntime(runtime, Deno.execPath());
+      assert.equal(rt.name, runtime);
+      const started = Date.now();
+      const report = await runLoadgen(rt, [
+        "--scenario",
+        "ping",
+        "--url",
+        `wss://127.0.0.1:${server.port}/ws`,
+        "--ca",
+        `${dir}/cert.pem`,
+        "--connections",
+        "2",
+        "--duration",
+        "1",
+        "--warmup",
+        "0.2",
+        "--server-pid",
+        String(server.child.pid),
+      ]);
+      const wall = (Date.now() - started) / 1000;
+      assert.equal(report.error, undefined, String(report.error));
+      assert.equal(report.scenario, "ping");
+      assert.equal(report.client_runtime, runtime);
+      assert.equal(report.errors, 0);
+      const requests = report.requests as number;
+      assert.ok(requests > 10, `only ${requests} answers in a second`);
+      assert.ok((report.rps as number) > 0);
+      const lat = report.latency as Record<string, number>;
+      assert.equal(lat.count, requests);
+      assert.ok(
+        lat.p50_ms > 0 && lat.p50_ms <= lat.p99_ms && lat.p99_ms <= lat.max_ms,
+        JSON.stringify(lat),
+      );
+      assert.ok(lat.max_ms < 1000 * (report.elapsed_s as number));
+      const srv = report.server as Record<string, number>;
+      assert.ok(srv.rss_mb > 5, `server RSS ${srv.rss_mb}`);
+      assert.ok(srv.cpu_us_per_msg >= 0);
+      // It stopped by itself: bounded by warm-up + duration + process start, far below its
+      // hard deadline (61 s here).
+      assert.ok(wall < 45, `load generator took ${wall} s`);
+    } finally {
+      await server.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
 
 Deno.test("bench loadgen - refuses bad arguments", () => {
   assert.throws(() => parseLoadgenArgs(["--scenario", "ping"]), /--url/);
