@@ -10,7 +10,7 @@ import {
   splitRecordingName,
   withImageExtension,
 } from "../src/media/names.ts";
-import { runProcess, ToolMissingError } from "../src/media/process.ts";
+import { isNotFound, lastLine, runProcess, ToolMissingError } from "../src/util/process.ts";
 import { UrlSigner } from "../src/media/signing.ts";
 import { recordFormatOf, segmentStartMs } from "../src/media/recordings.ts";
 import { RpcError } from "../src/rpc/errors.ts";
@@ -111,6 +111,34 @@ Deno.test("runProcess - missing executable is a typed error", async () => {
     (e: unknown) =>
       e instanceof ToolMissingError && e.message === "ffmpeg not found at /nonexistent/ffmpeg",
   );
+});
+
+Deno.test("runProcess - ENOENT counts as not found, EACCES as missing but not 'not found'", async () => {
+  const missing = await runProcess("/nonexistent/v4l2-ctl", [], { timeoutMs: 1000 }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  assert.ok(missing instanceof ToolMissingError);
+  assert.equal(missing.code, "ENOENT");
+  assert.equal(isNotFound(missing), true);
+  const dir = await Deno.makeTempDir();
+  try {
+    const plain = join(dir, "ffprobe");
+    await writeFile(plain, "#!/bin/sh\necho hi\n"); // not executable
+    const denied = await runProcess(plain, [], { timeoutMs: 1000 }).then(() => null, (e) => e);
+    assert.ok(denied instanceof ToolMissingError);
+    assert.equal(denied.code, "EACCES");
+    assert.equal(denied.message, `ffprobe at ${plain} may not be executed`);
+    assert.equal(isNotFound(denied), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lastLine - last non-empty trimmed line, cut at 200 characters", () => {
+  assert.equal(lastLine("first\n  second  \n\n"), "second");
+  assert.equal(lastLine(""), "");
+  assert.equal(lastLine("x".repeat(250)), "x".repeat(200) + "…");
 });
 
 Deno.test("imageSizeFromBytes - PNG IHDR and JPEG SOF", () => {

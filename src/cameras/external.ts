@@ -5,8 +5,8 @@
  */
 import type { Config } from "../config/types.ts";
 import type { Logger } from "../observability/log.ts";
+import { isNotFound, lastLine, runProcess } from "../util/process.ts";
 import { redactUrl } from "./model.ts";
-import { isNotFound, lastLine, runTool } from "./run.ts";
 
 /** What ffprobe saw on a stream. */
 export interface StreamProbe {
@@ -98,7 +98,10 @@ export function ffprobeProbe(ffprobePath: string): ProbeFn {
       url,
     ];
     try {
-      const r = await runTool(ffprobePath, args, timeoutSec * 1000);
+      const r = await runProcess(ffprobePath, args, {
+        timeoutMs: timeoutSec * 1000,
+        maxOutputBytes: 256 * 1024, // room for a long format list
+      });
       if (r.timedOut) return { ok: false, error: `no answer within ${timeoutSec}s` };
       if (r.code !== 0) {
         return { ok: false, error: redactUrl(lastLine(r.stderr)) || `ffprobe exit ${r.code}` };

@@ -1,6 +1,6 @@
 /** Probes one V4L2 node with `v4l2-ctl`: is it a camera, what is it called, what can it do. */
 import type { Logger } from "../observability/log.ts";
-import { isNotFound, lastLine, runTool } from "./run.ts";
+import { isNotFound, lastLine, runProcess } from "../util/process.ts";
 import {
   type CapabilitySummary,
   parseCurrent,
@@ -74,7 +74,10 @@ export class V4l2Prober {
   async #run(args: string[]): Promise<string | "missing" | { kind: "error"; reason: string }> {
     const { v4l2ctlPath, timeoutSec, log } = this.opts;
     try {
-      const r = await runTool(v4l2ctlPath, args, timeoutSec * 1000);
+      const r = await runProcess(v4l2ctlPath, args, {
+        timeoutMs: timeoutSec * 1000,
+        maxOutputBytes: 256 * 1024, // room for a long format list
+      });
       this.toolMissing = false;
       if (r.timedOut) {
         return { kind: "error", reason: `v4l2-ctl ${args[0]} timed out after ${timeoutSec}s` };

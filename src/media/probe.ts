@@ -1,6 +1,6 @@
 /** ffprobe of recorded files: container duration and the video stream's codec and size. */
 import { dependencyFailed } from "../rpc/errors.ts";
-import { runProcess, ToolMissingError } from "./process.ts";
+import { runProcess, ToolMissingError } from "../util/process.ts";
 
 /** What ffprobe measured in one media file. */
 export interface MediaProbe {

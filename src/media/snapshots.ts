@@ -21,7 +21,7 @@ import {
   numberedName,
   withImageExtension,
 } from "./names.ts";
-import { runProcess, ToolMissingError } from "./process.ts";
+import { runProcess, ToolMissingError } from "../util/process.ts";
 import { isOnDemand } from "./recording_util.ts";
 import type { UrlSigner } from "./signing.ts";
 

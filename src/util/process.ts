@@ -1,5 +1,5 @@
 /**
- * Runs an external tool (ffmpeg, ffprobe) with a hard timeout. The child gets its own process
+ * Runs an external tool (ffmpeg, ffprobe, v4l2-ctl) with a hard timeout. The child gets its own process
  * group, so a timeout or abort kills the tool AND everything it spawned (SIGTERM, then SIGKILL
  * after a grace period). Output capture is bounded: only the last `maxOutputBytes` are kept.
  */
@@ -31,10 +31,28 @@ export interface RunOptions {
 
 /** The executable does not exist (ENOENT) or may not be executed (EACCES). */
 export class ToolMissingError extends Error {
+  /** The spawn error's code ("ENOENT", "EACCES"), when the cause carried one. */
+  readonly code: string | undefined;
   constructor(readonly tool: string, readonly path: string, cause?: unknown) {
-    super(`${tool} not found at ${path}`, cause === undefined ? undefined : { cause });
+    const code = (cause as { code?: string } | null | undefined)?.code;
+    super(
+      code === "EACCES" ? `${tool} at ${path} may not be executed` : `${tool} not found at ${path}`,
+      cause === undefined ? undefined : { cause },
+    );
     this.name = "ToolMissingError";
+    this.code = code;
   }
+}
+
+/** True when `err` is a spawn failure because the executable does not exist (ENOENT). */
+export const isNotFound = (err: unknown): boolean =>
+  (err as { code?: string } | null)?.code === "ENOENT";
+
+/** The last non-empty line of tool output, trimmed to a readable length (for reasons/logs). */
+export function lastLine(text: string): string {
+  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  const line = lines[lines.length - 1] ?? "";
+  return line.length > 200 ? line.slice(0, 200) + "…" : line;
 }
 
 /** Keeps the last `max` bytes written to it. */
