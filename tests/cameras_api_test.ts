@@ -275,7 +275,7 @@ Deno.test("api streams - start_streaming runs a keepalive reader, extends, stop 
     );
     assert.match(
       Deno.readTextFileSync(`${t.root}/ffmpeg.args`),
-      /-rtsp_transport tcp -i rtsp:\/\/127\.0\.0\.1:8554\/camera0 -c copy -f null -/,
+      /-rtsp_transport tcp -i rtsp:\/\/127\.0\.0\.1:8554\/camera0 -map 0 -c copy -f null -/,
     );
     const st = await call(t.methods, "get_stream_status", { device: "camera0" });
     assert.equal((st as Record<string, unknown>).status, "STARTING");

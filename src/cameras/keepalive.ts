@@ -1,9 +1,10 @@
 /**
- * start_streaming / stop_streaming: a keepalive reader (ffmpeg reading the path and discarding
- * it) makes an on-demand MediaMTX path active and holds it for `mediamtx.stream_keepalive`
- * seconds; a repeated start extends the time; stop or expiry kills the reader.
+ * start_streaming / stop_streaming: a keepalive reader (the media module's {@link Keepalive}:
+ * ffmpeg reading the path and discarding it, in its own process group) makes an on-demand
+ * MediaMTX path active and holds it for `mediamtx.stream_keepalive` seconds; a repeated start
+ * extends the time; stop or expiry kills the reader's process group.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { Keepalive } from "../media/keepalive.ts";
 import type { Logger } from "../observability/log.ts";
 
 export interface KeepaliveOptions {
@@ -15,7 +16,7 @@ export interface KeepaliveOptions {
   urlFor: (id: string) => string;
   /** RTSP transport for the reader (default tcp). */
   rtspTransport?: "tcp" | "udp";
-  /** Delay before restarting a reader that exited early, ms (default 2000). */
+  /** Delay before restarting a reader that exited early (or could not start), ms (default 2000). */
   restartDelayMs?: number;
   log: Logger;
 }
@@ -31,11 +32,12 @@ export interface StreamSession {
   starts: number;
 }
 
-interface Live extends StreamSession {
-  child: ChildProcess | null;
+interface Live {
+  id: string;
+  startedAt: Date;
+  expiresAt: Date;
+  reader: Keepalive;
   expiry: ReturnType<typeof setTimeout>;
-  restart: ReturnType<typeof setTimeout> | null;
-  closed: Promise<void>;
 }
 
 /** Keepalive readers by camera id. */
@@ -60,26 +62,30 @@ export class StreamKeepalive {
       clearTimeout(cur.expiry);
       cur.expiresAt = new Date(Date.now() + ms);
       cur.expiry = setTimeout(() => void this.stop(id, "expired"), ms);
-      if (!cur.child && !cur.restart) await this.#spawn(cur);
       return { session: this.#public(cur), extended: true };
     }
     const s: Live = {
       id,
       startedAt: new Date(),
       expiresAt: new Date(Date.now() + ms),
-      pid: null,
-      starts: 0,
-      child: null,
-      restart: null,
-      closed: Promise.resolve(),
+      reader: new Keepalive({
+        ffmpegPath: this.opts.ffmpegPath,
+        url: this.opts.urlFor(id),
+        transport: this.opts.rtspTransport ?? "tcp",
+        log: this.opts.log.child({ device: id }),
+        name: "stream keepalive",
+        backoffMs: this.opts.restartDelayMs ?? 2000,
+        maxBackoffMs: this.opts.restartDelayMs ?? 2000,
+      }),
       expiry: setTimeout(() => void this.stop(id, "expired"), ms),
     };
     this.#live.set(id, s);
     try {
-      await this.#spawn(s);
+      await s.reader.start();
     } catch (err) {
       clearTimeout(s.expiry);
-      this.#live.delete(id);
+      if (this.#live.get(id) === s) this.#live.delete(id);
+      await s.reader.stop();
       throw err;
     }
     return { session: this.#public(s), extended: false };
@@ -94,11 +100,7 @@ export class StreamKeepalive {
     if (!s) return null;
     this.#live.delete(id);
     clearTimeout(s.expiry);
-    if (s.restart) clearTimeout(s.restart);
-    s.child?.kill("SIGTERM");
-    const killer = setTimeout(() => s.child?.kill("SIGKILL"), 2000);
-    await s.closed;
-    clearTimeout(killer);
+    await s.reader.stop();
     this.opts.log.info("stream keepalive ended", { device: id, why });
     return this.#public(s);
   }
@@ -113,72 +115,8 @@ export class StreamKeepalive {
       id: s.id,
       startedAt: s.startedAt,
       expiresAt: s.expiresAt,
-      pid: s.pid,
-      starts: s.starts,
+      pid: s.reader.pid,
+      starts: s.reader.starts,
     };
-  }
-
-  #spawn(s: Live): Promise<void> {
-    const args = [
-      "-hide_banner",
-      "-loglevel",
-      "error",
-      "-nostdin",
-      "-rtsp_transport",
-      this.opts.rtspTransport ?? "tcp",
-      "-i",
-      this.opts.urlFor(s.id),
-      "-c",
-      "copy",
-      "-f",
-      "null",
-      "-",
-    ];
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.opts.ffmpegPath, args, { stdio: ["ignore", "ignore", "pipe"] });
-      let stderr = "";
-      child.stderr!.setEncoding("utf8");
-      child.stderr!.on("data", (d: string) => stderr = (stderr + d).slice(-500));
-      let done!: () => void;
-      s.closed = new Promise((r) => done = r);
-      child.once("spawn", () => {
-        s.child = child;
-        s.pid = child.pid ?? null;
-        s.starts++;
-        this.opts.log.info("stream keepalive reader started", { device: s.id, pid: s.pid });
-        resolve();
-      });
-      let failed = false;
-      child.once("error", (err) => {
-        failed = true;
-        s.child = null;
-        s.pid = null;
-        done();
-        reject(err);
-      });
-      child.once("close", (code, signal) => {
-        s.child = null;
-        s.pid = null;
-        done();
-        if (failed || this.#live.get(s.id) !== s) return;
-        this.opts.log.warn("stream keepalive reader exited early; restarting", {
-          device: s.id,
-          code,
-          signal,
-          stderr: stderr.trim(),
-        });
-        s.restart = setTimeout(() => {
-          s.restart = null;
-          if (this.#live.get(s.id) === s) {
-            this.#spawn(s).catch((err) => {
-              this.opts.log.error("stream keepalive reader cannot restart", {
-                device: s.id,
-                error: err as Error,
-              });
-            });
-          }
-        }, this.opts.restartDelayMs ?? 2000);
-      });
-    });
   }
 }

@@ -1,10 +1,12 @@
 /**
- * Keeps an on-demand MediaMTX path alive while it records: one ffmpeg reader per path that
- * reads the RTSP stream and throws it away (`-c copy -f null`). It is restarted with backoff
- * when it exits (the source may take a while to come up) until {@link Keepalive.stop}.
+ * Keeps an on-demand MediaMTX path active: one ffmpeg reader that reads the RTSP stream and
+ * throws it away (`-c copy -f null`). It is restarted with backoff when it exits (the source may
+ * take a while to come up) until {@link Keepalive.stop}. Used while recording an on-demand path
+ * and by start_streaming sessions (src/cameras/keepalive.ts).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Logger } from "../observability/log.ts";
+import { lastLine } from "../util/process.ts";
 import { keepaliveArgs, type RtspTransport } from "./ffmpeg_args.ts";
 
 /** Options of {@link Keepalive}. */
@@ -13,6 +15,8 @@ export interface KeepaliveOptions {
   url: string;
   transport: RtspTransport;
   log?: Logger;
+  /** Names the reader in log lines (default "recording keepalive"). */
+  name?: string;
   /** First restart delay (ms, default 1000), doubled up to `maxBackoffMs` (default 10000). */
   backoffMs?: number;
   maxBackoffMs?: number;
@@ -25,55 +29,80 @@ export class Keepalive {
   #stopped = false;
   #delay: number;
   #exited: Promise<void> = Promise.resolve();
-  /** How many times the reader was started. */
+  /** How many times a reader process was started. */
   starts = 0;
 
   constructor(private readonly opts: KeepaliveOptions) {
     this.#delay = opts.backoffMs ?? 1000;
   }
 
-  /** Start reading (idempotent). */
-  start(): void {
-    if (this.#child || this.#timer || this.#stopped) return;
-    this.#spawn();
+  /**
+   * Start reading (idempotent: a no-op while a reader runs, a restart is pending, or after
+   * {@link stop}). Resolves once the process runs; rejects with the spawn error (ENOENT, ...)
+   * when it cannot start, in which case a retry is still scheduled until {@link stop}.
+   * Callers may ignore the promise: its rejection is handled.
+   */
+  start(): Promise<void> {
+    if (this.#child || this.#timer || this.#stopped) return Promise.resolve();
+    const started = this.#spawn();
+    started.catch(() => {}); // the exit handler logs and schedules the retry
+    return started;
   }
 
-  #spawn(): void {
+  #spawn(): Promise<void> {
     this.#timer = null;
-    if (this.#stopped) return;
+    if (this.#stopped) return Promise.resolve();
     const { ffmpegPath, url, transport, log } = this.opts;
+    const name = this.opts.name ?? "recording keepalive";
     const startedAt = Date.now();
-    this.starts++;
     const child = spawn(ffmpegPath, keepaliveArgs(url, transport), {
       detached: true,
       stdio: ["ignore", "ignore", "pipe"],
     });
     this.#child = child;
-    let lastErr = "";
-    child.stderr!.on("data", (c: Uint8Array) => {
-      lastErr = new TextDecoder().decode(c).trim().split("\n").pop() ?? lastErr;
-    });
-    this.#exited = new Promise((resolve) => {
-      const done = (why: string) => {
-        if (this.#child !== child) return resolve();
-        this.#child = null;
-        if (!this.#stopped) {
-          // A reader that ran a while resets the backoff.
-          if (Date.now() - startedAt > 30_000) this.#delay = this.opts.backoffMs ?? 1000;
-          log?.warn("recording keepalive reader exited; restarting", { why, detail: lastErr });
-          this.#timer = setTimeout(() => this.#spawn(), this.#delay);
-          this.#delay = Math.min(this.#delay * 2, this.opts.maxBackoffMs ?? 10_000);
-        }
-        resolve();
-      };
-      child.on("error", (e) => done(e.message));
-      child.on("close", (code, sig) => done(`exit ${code ?? sig}`));
+    let stderr = "";
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (d: string) => stderr = (stderr + d).slice(-500));
+    return new Promise((resolveStart, rejectStart) => {
+      child.once("spawn", () => {
+        this.starts++;
+        log?.info(`${name} reader started`, { pid: child.pid });
+        resolveStart();
+      });
+      this.#exited = new Promise((resolve) => {
+        const done = (why: string) => {
+          if (this.#child !== child) return resolve();
+          this.#child = null;
+          if (!this.#stopped) {
+            // A reader that ran a while resets the backoff.
+            if (Date.now() - startedAt > 30_000) this.#delay = this.opts.backoffMs ?? 1000;
+            log?.warn(`${name} reader exited early; restarting`, {
+              why,
+              stderr: lastLine(stderr),
+              retry_ms: this.#delay,
+            });
+            this.#timer = setTimeout(() => void this.#spawn().catch(() => {}), this.#delay);
+            this.#delay = Math.min(this.#delay * 2, this.opts.maxBackoffMs ?? 10_000);
+          }
+          resolve();
+        };
+        child.on("error", (e) => {
+          rejectStart(e);
+          done(e.message);
+        });
+        child.on("close", (code, sig) => done(`exit ${code ?? sig}`));
+      });
     });
   }
 
   /** Whether a reader process is running now. */
   get running(): boolean {
     return this.#child !== null;
+  }
+
+  /** The running reader's pid, or null. */
+  get pid(): number | null {
+    return this.#child?.pid ?? null;
   }
 
   /** Stop the reader (SIGTERM to its group, SIGKILL after 2 s) and wait until it is gone. */
