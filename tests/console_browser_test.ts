@@ -24,7 +24,7 @@ Deno.test(
   async () => {
     const t = await startTestService();
     const front = await consoleFront(t);
-    const b = await launchBrowser();
+    const b = await launchBrowser({ trust: [t.pki.server.certPem] });
     try {
       console.log(`console served by ${front.servedByService ? "the service" : "a test front"}`);
       const page = await b.page();

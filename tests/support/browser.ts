@@ -3,6 +3,7 @@
  * browser tests: a fresh empty profile per launch, CSP violations and page errors collected,
  * screenshots into tests/screenshots/.
  */
+import { createHash, X509Certificate } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -32,13 +33,30 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
+/** base64(SHA-256(SubjectPublicKeyInfo)) of a PEM certificate, as Chromium's SPKI list wants. */
+export function spkiHash(certPem: string): string {
+  const der = new X509Certificate(certPem).publicKey.export({ type: "spki", format: "der" });
+  return createHash("sha256").update(der).digest("base64");
+}
+
+/** Options of {@link launchBrowser}. */
+export interface LaunchOptions {
+  /**
+   * Server certificates (PEM) to trust, by public key (--ignore-certificate-errors-spki-list,
+   * effective with a user data dir). A trusted certificate is what a real operator has: with
+   * a certificate error Chromium cancels downloads even when the page itself loads.
+   */
+  trust?: string[];
+}
+
 /** Launch Chromium headless with a new empty user data dir. */
-export async function launchBrowser(): Promise<TestBrowser> {
+export async function launchBrowser(opts: LaunchOptions = {}): Promise<TestBrowser> {
   const profile = await mkdtemp(join(tmpdir(), "console-chromium-"));
+  const trust = (opts.trust ?? []).map(spkiHash);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    ignoreHTTPSErrors: true,
+    ignoreHTTPSErrors: false,
     viewport: { width: 1280, height: 900 },
     args: [
       "--headless",
@@ -49,6 +67,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...(trust.length ? [`--ignore-certificate-errors-spki-list=${trust.join(",")}`] : []),
     ],
   });
   const problems: string[] = [];

@@ -48,10 +48,19 @@ export async function consoleFront(t: TestService): Promise<ConsoleFront> {
       ca,
       agent: false,
     }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
+      // Hop-by-hop headers stay on their hop; one request per front connection keeps the
+      // browser's connection pool simple.
+      const headers: Record<string, string | string[] | undefined> = {
+        ...r.headers,
+        connection: "close",
+      };
+      delete headers["keep-alive"];
+      delete headers["transfer-encoding"];
+      res.writeHead(r.statusCode ?? 502, headers);
       r.pipe(res);
     });
     up.on("error", () => res.destroy());
+    res.on("close", () => up.destroy());
     req.pipe(up);
   });
   server.on("connection", (s) => {
