@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import type { Camera } from "./cameras.tsx";
 import { useApp } from "./context.ts";
 import { CopyField } from "./copy.tsx";
-import { errorText, formatBytes, formatTime } from "./format.ts";
+import { errorText, formatBytes, formatTime, sameOriginUrl } from "./format.ts";
 import { LiveView } from "./player.tsx";
 import { RecordControls, type RecState } from "./recording.tsx";
 import { canControl } from "./session.ts";
@@ -51,7 +51,7 @@ export function CameraCard({ cam, rec, setRec }: CameraCardProps) {
       if (!info.download_url) throw new Error("the service gave no download URL");
       setShot({
         filename: r.filename,
-        url: info.download_url,
+        url: sameOriginUrl(info.download_url),
         timestamp: r.timestamp,
         file_size: r.file_size,
       });

@@ -6,7 +6,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { useApp } from "./context.ts";
 import { Modal } from "./dialog.tsx";
-import { errorText, formatBytes, formatTime } from "./format.ts";
+import { errorText, formatBytes, formatTime, sameOriginUrl } from "./format.ts";
 import { isAdmin } from "./session.ts";
 
 type Kind = "recordings" | "snapshots";
@@ -141,7 +141,7 @@ export function FilesPage() {
                     {f.download_url && (
                       <a
                         class="button secondary"
-                        href={f.download_url}
+                        href={sameOriginUrl(f.download_url)}
                         download={f.filename}
                         aria-label={`Download ${f.filename}`}
                       >
@@ -205,15 +205,25 @@ export function FilesPage() {
         onClose={() => setPreview(null)}
       >
         {preview?.download_url && (kind === "recordings"
-          ? <video class="preview" src={preview.download_url} controls preload="metadata" />
+          ? (
+            <video
+              class="preview"
+              src={sameOriginUrl(preview.download_url)}
+              controls
+              preload="metadata"
+            />
+          )
           : (
-            <img class="preview" src={preview.download_url} alt={`Snapshot ${preview.filename}`} />
+            <img
+              class="preview"
+              src={sameOriginUrl(preview.download_url)}
+              alt={`Snapshot ${preview.filename}`}
+            />
           ))}
         <div class="actions">
           <button
             type="button"
-            onClick={() =>
-              setPreview(null)}
+            onClick={() => setPreview(null)}
           >
             Close
           </button>
@@ -223,8 +233,7 @@ export function FilesPage() {
         id="confirm"
         title="Delete this file?"
         open={doomed !== null}
-        onClose={() =>
-          setDoomed(null)}
+        onClose={() => setDoomed(null)}
       >
         <p>
           <strong>{doomed?.filename}</strong> will be removed from the box for good.

@@ -50,3 +50,18 @@ export function errorText(e: unknown): string {
   }
   return e instanceof Error ? e.message : String(e);
 }
+
+/**
+ * A download URL from the service made relative to this page: the service signs
+ * `/files/<kind>/<name>?expires&sig` (the host is not signed) and may prefix its configured
+ * public address, which is not always the address this browser uses; the same-origin path
+ * keeps the request on this page's origin (and inside its CSP).
+ */
+export function sameOriginUrl(url: string): string {
+  try {
+    const u = new URL(url, location.href);
+    return u.pathname.startsWith("/files/") ? `${u.pathname}${u.search}` : url;
+  } catch {
+    return url;
+  }
+}

@@ -44,7 +44,9 @@ export function files(kind: "recordings" | "snapshots", count: number): Json[] {
       filename,
       file_size: 1000 * (i + 1),
       modified_time: t,
-      download_url: `/files/${kind}/${filename}?expires=9999999999&sig=test`,
+      // As the service signs them when server.port is set: absolute, its public address.
+      download_url:
+        `https://box.example:8002/files/${kind}/${filename}?expires=9999999999&sig=test`,
     };
   });
 }
