@@ -160,6 +160,18 @@ Deno.test({
         probed && probed.width === 640,
         `a playable 640-wide video (${JSON.stringify(probed)})`,
       );
+      // Preview: the recording plays in the browser (fMP4 through the signed URL, ranges).
+      await page.getByRole("button", { name: `Preview ${filename}` }).click();
+      await page.waitForFunction(
+        () => {
+          const v = document.querySelector<HTMLVideoElement>("dialog video");
+          return v !== null && v.readyState >= 1 && v.videoWidth === 640;
+        },
+        undefined,
+        { timeout: 15_000 },
+      );
+      await b.shot(page, "25-e2e-recording-preview");
+      await page.keyboard.press("Escape");
       const snaps = page.getByRole("button", { name: "Snapshots" });
       await snaps.click();
       await page.getByRole("button", { name: /^Preview / }).first().click();
