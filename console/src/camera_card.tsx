@@ -69,6 +69,7 @@ export function CameraCard({ cam, rec, setRec }: CameraCardProps) {
         <h3 id={`cam-${cam.device}`}>{title}</h3>
         <span class={`badge status-${cam.status.toLowerCase()}`}>{cam.status}</span>
       </header>
+      {cam.status === "ERROR" && cam.reason && <p class="error">{cam.reason}</p>}
       <dl class="facts">
         <div>
           <dt>Resolution</dt>

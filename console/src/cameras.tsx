@@ -17,6 +17,8 @@ export interface Camera {
   resolution?: string;
   fps?: number;
   streams?: { rtsp?: string; hls?: string; webrtc?: string };
+  /** Why the camera is in ERROR (notifications carry it). */
+  reason?: string;
 }
 
 const num = (d: string) => Number(d.replace(/\D+/g, "")) || 0;

@@ -55,13 +55,14 @@ export function RecordControls({ device, rec, setRec, disabled }: RecordControls
     }
     setBusy(true);
     try {
-      const r = await call<{ start_time: string; filename?: string }>("start_recording", {
+      const r = await call<{ filename?: string }>("start_recording", {
         device,
         ...(limit !== undefined ? { duration: limit } : {}),
       });
       setRec({
         recording: true,
-        startedAt: Date.parse(r.start_time) || Date.now(),
+        // Local clock: the browser's and the box's clocks may differ.
+        startedAt: Date.now(),
         filename: r.filename,
         limit,
       });
