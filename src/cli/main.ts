@@ -2,8 +2,6 @@
 import { buildInfo } from "../buildinfo.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/types.ts";
-import { rpcCommand } from "./rpc_cmd.ts";
-import { serveCommand } from "./serve_cmd.ts";
 import { type CliCommand, type CliContext, CliUsageError } from "./types.ts";
 
 export const HELP =
@@ -29,8 +27,8 @@ Run "camera-service <command> --help" for a command's options.`;
 
 /** Commands by their words; loaded lazily so `--version` stays fast. */
 const COMMANDS: Record<string, () => Promise<CliCommand>> = {
-  serve: () => Promise.resolve(serveCommand),
-  rpc: () => Promise.resolve(rpcCommand),
+  serve: async () => (await import("./serve_cmd.ts")).serveCommand,
+  rpc: async () => (await import("./rpc_cmd.ts")).rpcCommand,
   "config check": async () => (await import("./config_cmd.ts")).configCommand,
   token: async () => (await import("./token_cmd.ts")).tokenCommand,
   apikey: async () => (await import("./apikey_cmd.ts")).apikeyCommand,
@@ -83,7 +81,7 @@ export async function main(
         const loaded = await loadConfig({ file: configFlag(argv), env });
         // Notes (e.g. an ignored system-wide SSL_CERT_FILE) matter when serving; other
         // commands stay quiet so scripts get clean output.
-        if (key === "serve") for (const note of loaded.notes) io.err(`note: ${note}`);
+        if (key === "serve") { for (const note of loaded.notes) io.err(`note: ${note}`); }
         cached = loaded.config;
       }
       return cached;

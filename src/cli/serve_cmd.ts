@@ -19,31 +19,49 @@ export const serveCommand: CliCommand = async (args, ctx) => {
   }
   const config = await ctx.config();
   const service = createService({ config });
+  // Signal handlers go in before anything listens, so a SIGTERM that arrives during start-up
+  // (systemd stopping a unit that is still starting) is a graceful stop too.
+  let signalled: ((signal: string) => void) | null = null;
+  let pending: string | null = null;
+  const onStop = (signal: string) => signalled ? signalled(signal) : (pending ??= signal);
+  const onTerm = () => onStop("SIGTERM");
+  const onInt = () => onStop("SIGINT");
+  const onHup = () => {
+    service.log.info("SIGHUP: reloading certificates");
+    service.reload().catch((e) => service.log.error("reload failed", { error: String(e) }));
+  };
+  process.on("SIGTERM", onTerm);
+  process.on("SIGINT", onInt);
+  process.on("SIGHUP", onHup);
+  const release = () => {
+    process.off("SIGTERM", onTerm);
+    process.off("SIGINT", onInt);
+    process.off("SIGHUP", onHup);
+  };
   try {
     await service.start();
   } catch (err) {
+    release();
     await service.stop().catch(() => {});
     throw err;
   }
   return await new Promise<number>((resolve) => {
-    const stop = (signal: string) => {
+    signalled = (signal: string) => {
+      signalled = () => {}; // a second signal while stopping changes nothing
       service.log.info("signal received, shutting down", { signal });
       const force = setTimeout(() => {
         service.log.error("graceful shutdown timed out; exiting", {
           timeout_seconds: config.server.shutdown_timeout,
         });
+        release();
         resolve(1);
       }, config.server.shutdown_timeout * 1000);
       service.stop().then(() => {
         clearTimeout(force);
+        release();
         resolve(0);
       });
     };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.on("SIGHUP", () => {
-      service.log.info("SIGHUP: reloading certificates");
-      service.reload().catch((e) => service.log.error("reload failed", { error: String(e) }));
-    });
+    if (pending) signalled(pending);
   });
 };
