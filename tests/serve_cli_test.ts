@@ -28,7 +28,9 @@ function serve(
       out += String(d);
       if (!listening && out.includes('"msg":"listening"')) {
         listening = true;
-        child.kill("SIGTERM");
+        // process.kill, not child.kill: Deno's child.kill() makes "close" report the signal
+        // instead of the exit code the process chose.
+        process.kill(child.pid!, "SIGTERM");
       }
     };
     child.stdout.on("data", onData);
