@@ -165,3 +165,8 @@ service_cli() {
   [ "${#SERVICE_CMD[@]}" -gt 0 ] || die "internal: no service command selected"
   "${SERVICE_CMD[@]}" "$@"
 }
+
+# Prints the comment block at the top of a script (after the #! line) as its usage text.
+header_usage() {
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$1"
+}

@@ -25,7 +25,7 @@ WS_PORT=8002
 HEALTH_PORT=8003
 
 usage() {
-  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  header_usage "${BASH_SOURCE[0]}"
 }
 
 while [ $# -gt 0 ]; do

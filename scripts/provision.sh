@@ -29,7 +29,7 @@ INSTALL_ARGS=()
 ROOT_ARG=()
 
 usage() {
-  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  header_usage "${BASH_SOURCE[0]}"
 }
 
 while [ $# -gt 0 ]; do

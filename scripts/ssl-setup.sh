@@ -32,7 +32,7 @@ DEV=0
 FORCE=0
 
 usage() {
-  sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  header_usage "${BASH_SOURCE[0]}"
 }
 
 set_mode() {
