@@ -65,7 +65,13 @@ export class Listener {
 
   constructor(private opts: ListenerOptions) {
     const { tls, handler } = opts;
-    this.server = tls ? https.createServer(tls, handler) : http.createServer(handler);
+    // Slowloris: request timeouts are enforced by a periodic check (Node's default: every 30 s,
+    // so a slow client held a socket up to 30 s instead of headersTimeout), so check every second;
+    // a TLS handshake must complete in 10 s (default 120 s).
+    const checking = { connectionsCheckingInterval: 1000 };
+    this.server = tls
+      ? https.createServer({ ...tls, ...checking, handshakeTimeout: 10_000 }, handler)
+      : http.createServer(checking, handler);
     this.server.on("connection", (s: Socket) => {
       this.#sockets.add(s);
       s.once("close", () => this.#sockets.delete(s));
