@@ -194,3 +194,28 @@ Deno.test("e2e health - live, ready with certificate expiry, metrics on loopback
     await t.stop();
   }
 });
+
+Deno.test("e2e wss - keepalive: an idle live client stays, a peer that stops answering pings is closed", async () => {
+  const t = await startTestService((c) => {
+    c.server.ping_interval = 0.2;
+  });
+  try {
+    const ca = await readFile(t.pki.caFile, "utf8");
+    const url = t.addr.ws_url.replace("localhost", "127.0.0.1");
+    const idle = await RpcClient.connect(url, { ca });
+    const dead = await RpcClient.connect(url, { ca });
+    // A peer that vanished: it no longer reads, so it never answers a ping.
+    (dead.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(
+      t.logs.some((l) => l.msg === "closing dead peer (no pong)"),
+      "the dead peer is closed",
+    );
+    assert.equal(t.service.metrics.wsOpen, 1, "only the live client remains");
+    assert.equal((await idle.call("ping")).result, "pong", "the idle live client was kept");
+    await idle.close();
+    dead.ws.terminate();
+  } finally {
+    await t.stop();
+  }
+});
