@@ -1,4 +1,5 @@
 /** Shared helpers of the cameras_*_test.ts files: config, fake v4l2-ctl, contract validation. */
+import { CONTRACT_FILE } from "./support/shared.ts";
 import { Ajv } from "ajv";
 import { defaultConfig } from "../src/config/defaults.ts";
 import type { Config } from "../src/config/types.ts";
@@ -67,7 +68,7 @@ export async function waitFor(check: () => boolean, ms: number, what = "conditio
 
 type Json = Record<string, unknown>;
 const contract = JSON.parse(
-  await Deno.readTextFile("/work/shared/contract/camera-service.openrpc.json"),
+  await Deno.readTextFile(CONTRACT_FILE),
 ) as { methods: Json[]; components: { schemas: Json } };
 
 const ajv = new Ajv({ strict: false, allErrors: true });
