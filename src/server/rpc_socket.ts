@@ -21,6 +21,8 @@ export interface RpcSocketOptions {
 
 /** Frames of one connection processed at once; further frames wait for a slot. */
 const MAX_IN_FLIGHT = 64;
+/** Time a peer gets to answer our close frame before its socket is destroyed. */
+const CLOSE_GRACE_MS = 2000;
 
 export function attachRpcSocket(
   ws: WebSocket,
@@ -43,6 +45,10 @@ export function attachRpcSocket(
     },
     close(code, reason) {
       ws.close(code, reason);
+      // A peer that does not read never answers the close frame; without this, ws holds the
+      // socket (and its max_connections slot and send buffers) for its 30 s close timeout.
+      const force = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+      ws.once("close", () => clearTimeout(force));
     },
   }, { log: opts.log, rateLimitRps: opts.rateLimitRps, rateLimitBurst: opts.rateLimitBurst });
 
