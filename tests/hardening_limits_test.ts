@@ -123,6 +123,8 @@ Deno.test({
           await new Promise((r) => setTimeout(r, 5));
         }
         assert.ok(dropped(), `not dropped after ${sent} notifications`);
+        let got = 0;
+        const closing = slow.readUntilClose(() => got++);
         console.log(`slow consumer dropped after ${sent} notifications (~${sent} KB)`);
         const line = t.logs.find((l) => String(l.msg).includes("outbound queue full"))!;
         assert.equal(line.remote, "127.0.0.1");
@@ -135,9 +137,9 @@ Deno.test({
           () =>
             good.notifications.filter((n) => n.method === "camera_status_update").length >= sent,
         );
-        // Reading at last, the slow client finds a 1008 close after what had been queued.
-        let got = 0;
-        const code = await slow.readUntilClose(() => got++);
+        // Reading at last (within the server's close grace), the slow client finds a 1008
+        // close after what had been queued.
+        const code = await closing;
         assert.equal(code, 1008);
         assert.ok(got < sent + 1, `the slow client got ${got} frames of ${sent}`);
         slow.close();
@@ -156,6 +158,55 @@ Deno.test({
       });
       slow.close();
       await good.close();
+    } finally {
+      await t.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "hardening limits - a dropped client that never reads is released in seconds, not 30 s",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const t = await startTestService((c) => {
+      c.server.max_send_queue = 50;
+      c.server.max_connections = 1;
+    });
+    try {
+      const ca = await readFile(t.pki.caFile, "utf8");
+      const slow = await RawWs.open(t.addr.ws_port, t.config.server.websocket_path, [ca]);
+      await slow.sendText(JSON.stringify({
+        jsonrpc: "2.0",
+        method: "authenticate",
+        params: { auth_token: await t.token("admin") },
+        id: 1,
+      }));
+      await until("session subscribed", () => t.service.hub.size === 1, 5000);
+      await new Promise((r) => setTimeout(r, 200));
+      await tally.run("never-reading client: slot and buffers released promptly", async () => {
+        const pad = "x".repeat(1000);
+        const dropped = () => t.logs.some((l) => String(l.msg).includes("outbound queue full"));
+        for (let n = 0; !dropped() && n < 200_000; n++) {
+          t.service.bus.emit("camera_status_update", {
+            device: "camera0",
+            status: "CONNECTED",
+            name: `flood ${n} ${pad}`,
+          } as never);
+          if (n % 20 === 19) await new Promise((r) => setTimeout(r, 5));
+        }
+        assert.ok(dropped());
+        const t0 = Date.now();
+        // The peer never answers the close frame; its slot (max_connections 1) must come back.
+        await until("the session released", () => t.service.hub.size === 0, 15_000);
+        const took = Date.now() - t0;
+        console.log(`never-reading client released ${took} ms after the drop`);
+        assert.ok(took < 10_000, `held for ${took} ms`);
+        const next = await RpcClient.connect(wsUrl(t), { ca });
+        assert.equal((await next.call("ping")).result, "pong", "the slot is free again");
+        await next.close();
+      });
+      slow.close();
     } finally {
       await t.stop();
     }
