@@ -100,9 +100,23 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
     const headers = c.req.raw.headers;
     if (headers.has("authorization") || headers.has("x-api-key")) {
       const remote = requestAddress(c.env, deps.trustedProxies ?? []);
-      const who = await deps.authorize(headers, remote);
+      let who: Identity | null = null;
+      let reason: string | undefined;
+      try {
+        who = await deps.authorize(headers, remote);
+      } catch (e) {
+        // A bad credential is a 401 (a locked-out address a 429), never a 500.
+        if (!(e instanceof RpcError)) throw e;
+        if (e.code === -32040) {
+          const s = Math.max(1, Math.ceil(Number(e.data?.retry_after_ms ?? 1000) / 1000));
+          return json(429, { error: "too many failed authentications" }, {
+            "retry-after": String(s),
+          });
+        }
+        reason = typeof e.data?.reason === "string" ? e.data.reason : undefined;
+      }
       if (!who) {
-        return json(401, { error: "authentication failed" }, {
+        return json(401, { error: "authentication failed", reason }, {
           "www-authenticate": 'Bearer realm="camera-service"',
         });
       }
