@@ -7,6 +7,7 @@ import os from "node:os";
 import { Hono } from "hono";
 import type { Identity } from "../api/types.ts";
 import { buildInfo } from "../buildinfo.ts";
+import { RpcError } from "../rpc/errors.ts";
 import { ipMatches } from "../server/proxy.ts";
 import { requestAddress } from "./remote.ts";
 
@@ -98,7 +99,19 @@ export function healthApp(deps: HealthDeps): Hono {
     const open = deps.metricsAccess === "open" ||
       (deps.metricsAccess === "loopback" && ipMatches(remote, LOOPBACK));
     if (!open) {
-      const id = await deps.authorize(c.req.raw.headers, remote);
+      // A bad credential throws (RpcError -32001, or -32040 when locked out): a 401 or 429
+      // like no credential, never a 500.
+      let id: Identity | null = null;
+      try {
+        id = await deps.authorize(c.req.raw.headers, remote);
+      } catch (e) {
+        if (!(e instanceof RpcError)) throw e;
+        if (e.code === -32040) {
+          const s = Math.max(1, Math.ceil(Number(e.data?.retry_after_ms ?? 1000) / 1000));
+          c.header("Retry-After", String(s));
+          return c.json({ error: "too many failed authentications" }, 429);
+        }
+      }
       if (!id) {
         return c.json({
           error: "authentication required",
