@@ -5,13 +5,14 @@
  * per-address lockout is tested separately (-32040 even for a valid token while locked).
  */
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { ApiKeyStore } from "../src/auth/apikeys.ts";
 import { apiKeysFile } from "../src/auth/setup.ts";
 import { attackTokens } from "./support/hardening_jwt.ts";
 import { Tally, until } from "./support/hardening_tally.ts";
 import { RpcClient } from "./support/rpc_client.ts";
-import { startTestService, TEST_SECRET, type TestService } from "./support/service.ts";
+import { httpsGet, startTestService, TEST_SECRET, type TestService } from "./support/service.ts";
 
 const tally = new Tally("auth");
 
@@ -84,6 +85,62 @@ Deno.test("hardening auth - forged, broken and oversized JWTs are -32001 and gra
         }
       }
       assert.ok(t.logs.some((l) => l.msg === "authentication failed" && l.reason));
+    });
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("hardening auth - forged credentials on the download and metrics routes: 401", async () => {
+  const t = await startTestService((c) => {
+    c.security.auth_max_failures = 1_000_000;
+    c.health.metrics_access = "token";
+  });
+  try {
+    const ca = await readFile(t.pki.caFile, "utf8");
+    await mkdir(t.config.snapshots.directory, { recursive: true });
+    await writeFile(join(t.config.snapshots.directory, "ok.jpg"), "PRIVATE-IMAGE");
+    const url = `https://127.0.0.1:${t.addr.ws_port}/files/snapshots/ok.jpg`;
+    await tally.run("download control: a valid bearer gets the file", async () => {
+      const r = await httpsGet(url, ca, { Authorization: `Bearer ${await t.token("viewer")}` });
+      assert.equal(r.status, 200);
+      assert.equal(r.body, "PRIVATE-IMAGE");
+    });
+    const attacks = attackTokens(TEST_SECRET, await t.token("viewer"))
+      .filter((a) => typeof a.token === "string" && /^[\x21-\x7e]+$/.test(a.token));
+    const headers: [string, Record<string, string>][] = [
+      ...attacks.map((a): [string, Record<string, string>] => [
+        `Bearer ${a.name}`,
+        { Authorization: `Bearer ${a.token}` },
+      ]),
+      ...attacks.map((a): [string, Record<string, string>] => [
+        `X-API-Key ${a.name}`,
+        { "X-API-Key": String(a.token) },
+      ]),
+      ["Basic auth", { Authorization: "Basic YWRtaW46YWRtaW4=" }],
+      ["Bearer without token", { Authorization: "Bearer" }],
+      ["Bearer with two tokens", { Authorization: "Bearer a b" }],
+      ["empty Authorization", { Authorization: "" }],
+      ["empty X-API-Key", { "X-API-Key": "" }],
+    ];
+    for (const [label, h] of headers) {
+      await tally.run(`download ${label}`, async () => {
+        const r = await httpsGet(url, ca, h);
+        assert.equal(r.status, 401, `${label}: ${r.status} ${r.body.slice(0, 200)}`);
+        assert.ok(!r.body.includes("PRIVATE-IMAGE"));
+      });
+      await tally.run(`metrics (token access) ${label}`, async () => {
+        const r = await httpsGet(t.healthUrl("/metrics"), ca, h);
+        assert.equal(r.status, 401, `${label}: ${r.status} ${r.body.slice(0, 200)}`);
+        assert.ok(!r.body.includes("camera_service_"));
+      });
+    }
+    await tally.run("metrics (token access) control: a valid bearer gets them", async () => {
+      const r = await httpsGet(t.healthUrl("/metrics"), ca, {
+        Authorization: `Bearer ${await t.token("viewer")}`,
+      });
+      assert.equal(r.status, 200);
+      assert.match(r.body, /camera_service_/);
     });
   } finally {
     await t.stop();
@@ -180,6 +237,13 @@ Deno.test("hardening auth - lockout after repeated failures: -32040 even for a v
       assert.equal((await other.call("ping")).result, "pong");
       await other.close();
       assert.ok(t.logs.some((l) => l.msg === "authentication lockout"), "lockout is logged");
+      const dl = await httpsGet(
+        `https://127.0.0.1:${t.addr.ws_port}/files/snapshots/x.jpg`,
+        ca,
+        { Authorization: `Bearer ${await t.token("admin")}` },
+      );
+      assert.equal(dl.status, 429, `download while locked out: ${dl.status} ${dl.body}`);
+      assert.ok(Number(dl.headers["retry-after"]) > 50);
     });
     await c.close();
   } finally {
