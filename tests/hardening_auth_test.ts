@@ -63,6 +63,28 @@ Deno.test("hardening auth - forged, broken and oversized JWTs are -32001 and gra
     }
 
     // A viewer session is not upgraded by a forged admin token passed on an admin method.
+    await tally.run("jwt forged tokens in a batch bind nothing for the rest of it", async () => {
+      for (const a of attacks.filter((x) => typeof x.token === "string").slice(0, 12)) {
+        const replies = await new Promise<{ id: string; error?: { code: number } }[]>((res) => {
+          c.ws.once("message", (d) => res(JSON.parse(String(d))));
+          c.ws.send(JSON.stringify([
+            { jsonrpc: "2.0", method: "authenticate", params: { auth_token: a.token }, id: "a" },
+            { jsonrpc: "2.0", method: "get_status", id: "b" },
+            { jsonrpc: "2.0", method: "get_server_info", id: "c" },
+          ]));
+        });
+        assert.ok(Array.isArray(replies) && replies.length === 3, JSON.stringify(replies));
+        for (const r of replies) {
+          assert.ok(
+            [-32001, -32602].includes(r.error?.code ?? 0),
+            `${a.name}: batch ${JSON.stringify(r).slice(0, 200)}`,
+          );
+        }
+        const after = await c.call("get_status");
+        assert.equal(after.error?.code, -32001, `${a.name}: bound after the batch`);
+      }
+    });
+
     await tally.run("jwt forged admin token on a viewer-bound session", async () => {
       const auth = await c.call("authenticate", { auth_token: viewerToken });
       assert.equal((auth.result as Record<string, unknown>).role, "viewer");
