@@ -14,6 +14,7 @@ import tls from "node:tls";
 import { promisify } from "node:util";
 import { issueCertificate } from "../src/tls/generate.ts";
 import { CIPHERS } from "../src/tls/options.ts";
+import { makeTestPki } from "./support/certs.ts";
 import { Tally, until } from "./support/hardening_tally.ts";
 import { RpcClient } from "./support/rpc_client.ts";
 import { missingTools } from "./support/rtsp.ts";
@@ -73,28 +74,43 @@ Deno.test({
   name: "hardening tls - sslscan: only TLS 1.2+ and the strong suites, on both ports",
   ignore: noSslscan,
   fn: async () => {
-    const t = await startTestService();
-    try {
-      for (const [label, port] of [["wss", t.addr.ws_port], ["health", t.addr.health_port]]) {
-        await tally.run(`sslscan ${label} port (ECDSA certificate)`, async () => {
-          assertStrong(await sslscan(Number(port)), String(label), "1.2");
-        });
-      }
-    } finally {
-      await t.stop();
-    }
+    const rsaPki = await makeTestPki({ keyType: "rsa-2048" });
+    const ecdsa = await startTestService();
+    const rsa = await startTestService((c) => {
+      c.security.ssl = rsaPki.ssl();
+    });
     // min_version TLSv1.3 drops TLS 1.2 altogether.
     const t13 = await startTestService((c, pki) => {
       c.security.ssl = pki.ssl({ min_version: "TLSv1.3" });
     });
     try {
-      await tally.run("sslscan wss port with min_version TLSv1.3", async () => {
-        const scan = await sslscan(t13.addr.ws_port);
-        assertStrong(scan, "wss TLSv1.3", "1.3");
-        assert.ok(scan.ciphers.every((c) => c.version === "TLSv1.3"));
+      // The scans run at once (each takes seconds); the cases are judged afterwards.
+      const [wss, health, wssRsa, wss13] = await Promise.all([
+        sslscan(ecdsa.addr.ws_port),
+        sslscan(ecdsa.addr.health_port),
+        sslscan(rsa.addr.ws_port),
+        sslscan(t13.addr.ws_port),
+      ]);
+      const names = (s: Scan) => s.ciphers.map((c) => `${c.version} ${c.name}`).join(", ");
+      console.log(`sslscan ECDSA: ${names(wss)}\nsslscan RSA: ${names(wssRsa)}`);
+      await tally.run(
+        "sslscan wss port (ECDSA certificate)",
+        () => assertStrong(wss, "wss", "1.2"),
+      );
+      await tally.run("sslscan health port (ECDSA certificate)", () => {
+        assertStrong(health, "health", "1.2");
+      });
+      await tally.run("sslscan wss port (RSA certificate)", () => {
+        assertStrong(wssRsa, "wss RSA", "1.2");
+        assert.ok(wssRsa.ciphers.some((c) => c.name.startsWith("ECDHE-RSA-")), names(wssRsa));
+      });
+      await tally.run("sslscan wss port with min_version TLSv1.3", () => {
+        assertStrong(wss13, "wss TLSv1.3", "1.3");
+        assert.ok(wss13.ciphers.every((c) => c.version === "TLSv1.3"));
       });
     } finally {
-      await t13.stop();
+      await Promise.all([ecdsa.stop(), rsa.stop(), t13.stop()]);
+      await rsaPki.cleanup();
     }
   },
 });
