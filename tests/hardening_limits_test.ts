@@ -288,26 +288,38 @@ Deno.test("hardening limits - slowloris: partial headers and a missing TLS hands
       ca,
       servername: "localhost",
     }, () => slowHeaders.write(`GET ${t.config.server.websocket_path} HTTP/1.1\r\nHost: x\r\n`));
+    // The same on the health port.
+    const slowHealth = tls.connect({
+      host: "127.0.0.1",
+      port: t.addr.health_port,
+      ca,
+      servername: "localhost",
+    }, () => slowHealth.write("GET /health/live HTTP/1.1\r\nHost: x\r\n"));
     const trickle = setInterval(() => {
-      if (!slowHeaders.destroyed) slowHeaders.write("X-Slow: 1\r\n");
+      for (const s of [slowHeaders, slowHealth]) if (!s.destroyed) s.write("X-Slow: 1\r\n");
     }, 1000);
     // 2. TCP open, no TLS handshake at all (on both ports).
     const silent = [t.addr.ws_port, t.addr.health_port].map((port) =>
       net.connect({ host: "127.0.0.1", port })
     );
     const good = await RpcClient.connect(wsUrl(t), { ca });
-    const [headers, ...handshakes] = await Promise.all([
+    const [headers, healthHeaders, ...handshakes] = await Promise.all([
       closedWithin(slowHeaders, start, 25_000),
+      closedWithin(slowHealth, start, 25_000),
       ...silent.map((s) => closedWithin(s, start, 25_000)),
     ]);
     clearInterval(trickle);
     console.log(
-      `slowloris: trickled headers closed after ${headers.ms} ms, ` +
+      `slowloris: trickled headers closed after ${headers.ms} / ${healthHeaders.ms} ms, ` +
         `silent TCP after ${handshakes.map((h) => h.ms).join(" / ")} ms`,
     );
     await tally.run("slowloris: trickled upgrade headers closed at headersTimeout (10 s)", () => {
       assert.ok(headers.ms >= 9_000 && headers.ms < 15_000, `closed after ${headers.ms} ms`);
       assert.match(headers.data, /^HTTP\/1\.1 408/);
+    });
+    await tally.run("slowloris: trickled headers on the health port closed too", () => {
+      assert.ok(healthHeaders.ms >= 9_000 && healthHeaders.ms < 15_000, `${healthHeaders.ms} ms`);
+      assert.match(healthHeaders.data, /^HTTP\/1\.1 408/);
     });
     await tally.run("slowloris: TCP without a TLS handshake closed at 10 s on both ports", () => {
       for (const h of handshakes) assert.ok(h.ms >= 9_000 && h.ms < 15_000, `${h.ms} ms`);

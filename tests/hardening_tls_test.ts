@@ -283,4 +283,24 @@ Deno.test("hardening tls - certificate file replaced with garbage: old kept, the
   }
 });
 
+Deno.test("hardening tls - SIGHUP reload (Service.reload) of a garbage certificate keeps the old one", async () => {
+  const t = await startTestService();
+  try {
+    const ca = await readFile(t.pki.caFile, "utf8");
+    const before = await handshake(t.addr.ws_port, { ca });
+    await tally.run("reload on request with a garbage certificate and key", async () => {
+      await writeFile(t.pki.serverCertFile, "garbage");
+      await writeFile(t.pki.serverKeyFile, "-----BEGIN PRIVATE KEY-----\nAAAA\n");
+      await t.service.reload(); // what the SIGHUP handler of `serve` calls
+      const ready = JSON.parse((await httpsGet(t.healthUrl("/health/ready"), ca)).body);
+      assert.match(String(ready.checks.tls.last_reload_error), /\w/, JSON.stringify(ready.checks));
+      assert.equal((await handshake(t.addr.ws_port, { ca })).fingerprint, before.fingerprint);
+      assert.equal((await handshake(t.addr.health_port, { ca })).fingerprint, before.fingerprint);
+      assert.ok(t.logs.some((l) => l.msg === "certificate reload requested" && l.ok === false));
+    });
+  } finally {
+    await t.stop();
+  }
+});
+
 Deno.test("hardening tls - summary", () => tally.report());
