@@ -2,7 +2,9 @@
  * Hardening: resource limits. A connection flood past server.max_connections (served up to the
  * limit, the rest refused with 503 and a log line, the served ones keep answering); a client
  * that never reads while notifications pour in (closed once max_send_queue is exceeded, with a
- * log line; other clients unaffected; memory bounded); a request flood without reading.
+ * log line; other clients unaffected; memory bounded) and whose slot is then freed within
+ * seconds; a request flood without reading; slowloris (trickled headers on both ports, TCP
+ * without a TLS handshake) cut off at 10 s.
  */
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
