@@ -362,6 +362,10 @@ async function main(): Promise<number> {
   console.log(md);
   if (plan.out) {
     writeFileSync(plan.out, md);
+    try {
+      // Keep the written file `deno fmt --check` clean (tables are aligned by the formatter).
+      execFileSync(denoPath, ["fmt", "--quiet", plan.out], { stdio: "ignore" });
+    } catch { /* formatting is cosmetic */ }
     progress(`wrote ${plan.out}`);
   }
   return 0;
