@@ -1,7 +1,7 @@
 /**
  * CPU profile of a server under load (what the benchmark tables cannot say: where the time
  * goes). `deno run -A bench/profile.ts [--server NAME] [--scenario ping|get_camera_list]
- * [--connections 100] [--duration 5]`. NAME is a substring of a server name in the tables
+ * [--connections 100] [--duration 5] [--rounds 10]` (fanout: --connections 1000). NAME is a substring of a server name in the tables
  * (default "service (deno"). Prints the top functions and source areas by self time.
  */
 import process from "node:process";
@@ -14,7 +14,7 @@ import { serverSpecs } from "./lib/servers.ts";
 
 if (import.meta.main) {
   const { flags } = parseFlags(process.argv.slice(2), {
-    strings: ["server", "scenario", "connections", "duration"],
+    strings: ["server", "scenario", "connections", "duration", "rounds"],
   });
   const fixture = await makeFixture();
   try {
@@ -28,6 +28,15 @@ if (import.meta.main) {
       connections: Number(flags.connections ?? 100),
       durationS: Number(flags.duration ?? 5),
       token: spec.kind === "service" ? fixture.token : undefined,
+      extra: flags.scenario === "fanout"
+        ? [
+          "--rounds",
+          String(flags.rounds ?? 10),
+          ...(spec.broadcast
+            ? ["--trigger-rpc", spec.broadcast]
+            : ["--trigger-file", spec.triggerFile!]),
+        ]
+        : [],
     });
     console.log(renderProfile(run));
   } finally {

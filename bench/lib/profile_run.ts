@@ -35,7 +35,14 @@ export interface ProfiledRun {
 export async function profileServer(
   spec: ServerSpec,
   rt: LoadgenRuntime,
-  load: { scenario: string; connections: number; durationS: number; token?: string },
+  load: {
+    scenario: string;
+    connections: number;
+    durationS: number;
+    token?: string;
+    /** More load generator flags (e.g. --rounds, --trigger-file for fanout). */
+    extra?: string[];
+  },
 ): Promise<ProfiledRun> {
   const base = { server: spec.name, scenario: load.scenario, connections: load.connections };
   const inspected = withInspector(spec);
@@ -60,6 +67,7 @@ export async function profileServer(
         "--warmup",
         "0.5",
         ...(load.token ? ["--token", load.token] : []),
+        ...(load.extra ?? []),
       ]);
     });
     return { ...base, report, profile: summary };
