@@ -87,3 +87,12 @@ export function pairedRatio(
   }
   return { median: median(each), each };
 }
+
+/** A Markdown table. */
+export function table(head: string[], rows: string[][]): string {
+  return [
+    `| ${head.join(" | ")} |`,
+    `| ${head.map(() => "---").join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+}
