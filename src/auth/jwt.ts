@@ -104,7 +104,7 @@ export async function verifyToken(token: string, secret: string, now?: number): 
   const nowMs = now ?? Date.now();
   let payload: Record<string, unknown>;
   try {
-    const res = await jwtVerify(token, encoder.encode(secret), {
+    const res = await jwtVerify(token, await hmacKey(secret), {
       algorithms: ["HS256"],
       currentDate: new Date(nowMs),
       clockTolerance: CLOCK_SKEW_SECONDS,
@@ -137,4 +137,23 @@ function identityFromClaims(p: Record<string, unknown>, nowMs: number): Identity
   if (p.role === undefined) throw authFailed("missing claim: role");
   if (!isRole(p.role)) throw authFailed(`unknown role: ${shown(p.role)}`);
   return { user_id: user, role: p.role, method: "jwt", expires_at: p.exp as number };
+}
+
+let keyCache: { secret: string; key: Promise<CryptoKey> } | null = null;
+
+/** The HS256 verification key, imported once per secret (jose would import raw bytes per call). */
+function hmacKey(secret: string): Promise<CryptoKey> {
+  if (keyCache?.secret !== secret) {
+    keyCache = {
+      secret,
+      key: crypto.subtle.importKey(
+        "raw",
+        encoder.encode(secret),
+        { name: "HMAC", hash: "SHA-256" },
+        false,
+        ["verify"],
+      ),
+    };
+  }
+  return keyCache.key;
 }

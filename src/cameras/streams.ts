@@ -9,9 +9,11 @@ export interface StreamUrls {
   webrtc: string;
 }
 
-/** `server.public_host`, or the machine's host name when it is empty. */
+let machineName: string | null = null;
+
+/** `server.public_host`, or the machine's host name when it is empty (read once: it is a syscall). */
 export function publicHost(config: Pick<Config, "server">): string {
-  return config.server.public_host.trim() || hostname();
+  return config.server.public_host.trim() || (machineName ??= hostname());
 }
 
 /** Brackets an IPv6 literal for use in a URL authority. */
