@@ -54,6 +54,7 @@ export class Service {
   #subsystems: Subsystems | null = null;
   #stopping: Promise<void> | null = null;
   #publish?: PublishOptions;
+  #started: Promise<void> = Promise.resolve();
 
   constructor(opts: ServiceOptions) {
     this.#publish = opts.publish;
@@ -197,7 +198,14 @@ export class Service {
     const wsPort = await this.#ws.listen();
     const healthPort = await this.#health.listen();
     this.#tls?.attach([this.#ws, this.#health]);
-    await subs.start();
+    // Discovery (and then MediaMTX reconciliation, recording adoption) runs after the ports
+    // accept connections: a box with many cameras answers at once, and /health/ready says
+    // 503 until the first discovery pass is done.
+    this.#started = subs.start().catch((err) => {
+      log.error("subsystem start failed", {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    });
 
     const scheme = config.security.ssl.enabled ? ["wss", "https"] : ["ws", "http"];
     const shown = config.server.host === "0.0.0.0" || config.server.host === "::"
@@ -214,6 +222,11 @@ export class Service {
     return addresses;
   }
 
+  /** Resolves when discovery's first pass, MediaMTX monitoring and recording adoption started. */
+  whenReady(): Promise<void> {
+    return this.#started;
+  }
+
   /** Re-read certificates (SIGHUP). Broken new files keep the old certificate in service. */
   async reload(): Promise<void> {
     await this.#tls?.reload("signal");
@@ -223,6 +236,7 @@ export class Service {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.log.info("stopping");
+      await this.#started;
       await this.#subsystems?.stop();
       await Promise.all([this.#ws?.close(), this.#health?.close()]);
       await this.#tls?.close();

@@ -45,12 +45,15 @@ export class NotificationHub {
 
   /** Send one event to every matching authenticated session; returns how many got it. */
   publish<K extends EventName>(name: K, payload: EventMap[K]): number {
-    let frame: string | null = null;
+    // Encoded once: 1000 sessions share one buffer instead of 1000 UTF-8 encodings.
+    let frame: Uint8Array | null = null;
     let n = 0;
     for (const s of this.#sessions) {
       if (s.closed || !s.identity) continue;
       if (!s.subscription.matches(name, payload as unknown as Record<string, unknown>)) continue;
-      frame ??= JSON.stringify({ jsonrpc: "2.0", method: name, params: payload });
+      frame ??= new TextEncoder().encode(
+        JSON.stringify({ jsonrpc: "2.0", method: name, params: payload }),
+      );
       s.send(frame);
       n++;
     }

@@ -5,8 +5,8 @@ import { Subscription } from "./subscription.ts";
 
 /** Transport hooks the server gives a session. */
 export interface SessionTransport {
-  /** Queue one text frame; returns false when the peer is too slow (queue bound reached). */
-  send(text: string): boolean;
+  /** Queue one text frame (a string, or its UTF-8 bytes); false when the peer is too slow. */
+  send(text: string | Uint8Array): boolean;
   close(code: number, reason: string): void;
 }
 
@@ -52,7 +52,7 @@ export class Session implements SessionInfo {
   }
 
   /** Send a frame; a peer that cannot keep up is disconnected (1008) with a log line. */
-  send(text: string): void {
+  send(text: string | Uint8Array): void {
     if (this.closed) return;
     if (!this.transport.send(text)) {
       this.log.warn("slow consumer: outbound queue full, closing connection", {

@@ -40,7 +40,8 @@ export function attachRpcSocket(
       if (ws.readyState !== ws.OPEN) return true;
       if (pending >= opts.maxSendQueue) return false;
       pending++;
-      ws.send(text, () => pending--);
+      // Bytes go out as a text frame too (the hub shares one encoded notification).
+      ws.send(text, { binary: false }, () => pending--);
       return true;
     },
     close(code, reason) {

@@ -64,6 +64,7 @@ export async function startTestService(
   });
   const service = createService({ config, log, publish: opts.publish });
   const addr = await service.start();
+  await service.whenReady();
   return {
     service,
     config,
