@@ -14,6 +14,7 @@ import { storageInfo } from "./media/storage.ts";
 import { createMediaSubsystem, type MediaSubsystem } from "./media/subsystem.ts";
 import type { Config } from "./config/types.ts";
 import type { EventBus } from "./core/events.ts";
+import { consoleOptions, mountConsole } from "./http/console.ts";
 import type { ComponentHealth } from "./http/health.ts";
 import { MediaMtxClient } from "./mediamtx/client.ts";
 import { mediamtxHealth } from "./mediamtx/health.ts";
@@ -138,6 +139,7 @@ export function buildSubsystems(deps: SubsystemDeps): Promise<Subsystems> {
     media,
     mountHttp: (app) => {
       app.route("/", media.routes);
+      mountConsole(app, consoleOptions(config));
     },
     discoveryReady: () => cameras.isReady,
     cameraHealth: () => Promise.resolve(cameras.health() as unknown as ComponentHealth),
