@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { haveChromium, launchBrowser } from "./support/browser.ts";
-import { consoleFront } from "./support/console_front.ts";
 import { startTestService } from "./support/service.ts";
 
 const ignore = !haveChromium();
@@ -23,15 +22,21 @@ Deno.test(
   opts,
   async () => {
     const t = await startTestService();
-    const front = await consoleFront(t);
+    // The service itself serves the console on its WSS port (same origin as /ws and /files).
+    const consoleUrl = `https://127.0.0.1:${t.addr.ws_port}`;
     const b = await launchBrowser({ trust: [t.pki.server.certPem] });
     try {
-      console.log(`console served by ${front.servedByService ? "the service" : "a test front"}`);
       const page = await b.page();
-      const index = await page.goto(`${front.url}/`);
+      const index = await page.goto(`${consoleUrl}/`);
       const headers = index?.headers() ?? {};
       assert.match(headers["content-security-policy"] ?? "", /script-src 'self'/);
       assert.equal(headers["x-frame-options"], "DENY");
+      assert.equal(headers["strict-transport-security"], "max-age=31536000", "TLS is on");
+      assert.match(
+        headers["content-security-policy"] ?? "",
+        /connect-src 'self' http:\/\/box\.example:8888 https:\/\/box\.example:8888;/,
+        "MediaMTX's HLS origin from the config (public_host, hls_port)",
+      );
       await page.getByRole("heading", { name: "Sign in" }).waitFor();
       await page.getByText("Connected", { exact: true }).waitFor();
       await b.shot(page, "01-signin");
@@ -80,7 +85,7 @@ Deno.test(
 
       // Expiry: a 3-second operator token ends with a clear message and a way back.
       const short = await b.page();
-      await short.goto(`${front.url}/#/system`);
+      await short.goto(`${consoleUrl}/#/system`);
       await short.getByText("Connected", { exact: true }).waitFor();
       await signIn(short, await t.token("operator", 3));
       await short.getByText("Role: operator").waitFor();
@@ -95,7 +100,7 @@ Deno.test(
 
       // Viewer: no admin panels on System.
       const viewer = await b.page();
-      await viewer.goto(`${front.url}/#/system`);
+      await viewer.goto(`${consoleUrl}/#/system`);
       await viewer.getByText("Connected", { exact: true }).waitFor();
       await signIn(viewer, await t.token("viewer"));
       await viewer.getByText("Role: viewer").waitFor();
@@ -106,7 +111,7 @@ Deno.test(
 
       // Phone screen: no horizontal scrolling.
       const phone = await b.page({ width: 390, height: 844 });
-      await phone.goto(`${front.url}/#/system`);
+      await phone.goto(`${consoleUrl}/#/system`);
       await phone.getByText("Connected", { exact: true }).waitFor();
       await signIn(phone, admin);
       await phone.getByRole("heading", { name: "Retention policy" }).waitFor();
@@ -119,7 +124,6 @@ Deno.test(
       assert.deepEqual(b.problems, [], "no CSP violations or page errors");
     } finally {
       await b.close();
-      await front.close();
       await t.stop();
     }
   },

@@ -12,7 +12,6 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { fakeV4l2 } from "./cameras_helpers.ts";
 import { haveChromium, launchBrowser } from "./support/browser.ts";
-import { consoleFront } from "./support/console_front.ts";
 import { startMediaMtxSim } from "./support/mediamtx_sim.ts";
 import { ffprobeVideo, missingTools, startRtspServer } from "./support/rtsp.ts";
 import { startTestService } from "./support/service.ts";
@@ -93,12 +92,12 @@ Deno.test({
       c.ffmpeg.path = join(root, "ffmpeg");
       c.snapshots.rtsp_transport = "udp"; // rtsp-server-perl relays UDP only
     });
-    const front = await consoleFront(t);
+    // The service itself serves the console on its WSS port (same origin as /ws and /files).
+    const consoleUrl = `https://127.0.0.1:${t.addr.ws_port}`;
     const b = await launchBrowser({ trust: [t.pki.server.certPem] });
     try {
-      console.log(`console served by ${front.servedByService ? "the service" : "a test front"}`);
       const page = await b.page();
-      await signIn(page, front.url, await t.token("admin"));
+      await signIn(page, consoleUrl, await t.token("admin"));
       await page.getByText("No cameras yet").waitFor();
 
       // The device file appears: camera0 shows up by itself (notification, no reload).
@@ -180,7 +179,7 @@ Deno.test({
 
       // A viewer: the camera with its live view and URLs, but no operator controls.
       const viewer = await b.page();
-      await signIn(viewer, front.url, await t.token("viewer"));
+      await signIn(viewer, consoleUrl, await t.token("viewer"));
       const vcard = viewer.locator('article[data-device="camera0"]');
       await vcard.getByText("CONNECTED", { exact: true }).waitFor();
       assert.equal(await vcard.getByRole("button", { name: "Take snapshot" }).count(), 0);
@@ -194,7 +193,6 @@ Deno.test({
       assert.deepEqual(b.problems, [], "no CSP violations or page errors");
     } finally {
       await b.close();
-      await front.close();
       await t.stop();
       await sim.close();
       await rtsp.close();
