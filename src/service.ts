@@ -118,6 +118,17 @@ export class Service {
           mediamtx: (await subs.mediamtxHealth()).status,
         }),
         metrics: () => subs.metricsSnapshot(),
+        tls: () => {
+          const h = this.#tls?.health();
+          return h
+            ? {
+              subject: String(h.subject),
+              not_after: String(h.not_after),
+              days_left: Number(h.days_left),
+              warning: (h.warning as string | null) ?? null,
+            }
+            : null;
+        },
       }),
       ...subs.methods,
     ];

@@ -35,6 +35,8 @@ export interface SystemDeps {
   components(): Promise<Record<"websocket_server" | "camera_monitor" | "mediamtx", ComponentState>>;
   /** Body of get_metrics (measured). */
   metrics(): Promise<Record<string, unknown>>;
+  /** The served certificate's expiry (null when TLS is off), for get_status. */
+  tls?(): { subject: string; not_after: string; days_left: number; warning: string | null } | null;
 }
 
 const toUpper = (s: ComponentState) => s.toUpperCase() as "HEALTHY" | "DEGRADED" | "UNHEALTHY";
@@ -60,7 +62,7 @@ export function systemMethods(deps: SystemDeps): MethodDef[] {
   const status = async () => {
     const components = await deps.components();
     const state = overall(Object.values(components));
-    return {
+    const result: Record<string, unknown> = {
       status: toUpper(state),
       uptime: (Date.now() - deps.startedAt.getTime()) / 1000,
       version: buildInfo().version,
@@ -68,6 +70,9 @@ export function systemMethods(deps: SystemDeps): MethodDef[] {
         Object.entries(components).map(([k, v]) => [k, toUpper(v)]),
       ),
     };
+    const tls = deps.tls?.();
+    if (tls) result.tls = tls;
+    return result;
   };
 
   return [
