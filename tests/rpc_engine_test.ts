@@ -46,7 +46,7 @@ function setup(opts: { rps?: number; burst?: number; maxBatch?: number } = {}) {
       }),
     ],
   });
-  const sent: string[] = [];
+  const sent: (string | Uint8Array)[] = [];
   const session = new Session("127.0.0.1", null, {
     send: (t) => (sent.push(t), true),
     close: () => {},

@@ -1,7 +1,14 @@
 /** A small Prometheus registry: counters, gauges (set or collected on scrape), histograms. */
 
 type Labels = Record<string, string>;
-const key = (l: Labels) => JSON.stringify(Object.entries(l).sort());
+/** A series key: label names sorted, so {a,b} and {b,a} are one series. */
+const key = (l: Labels) => {
+  const names = Object.keys(l);
+  if (names.length > 1) names.sort();
+  let k = "";
+  for (const n of names) k += `${n}\u0000${l[n]}\u0001`;
+  return k;
+};
 const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 const fmtLabels = (l: Labels, extra?: [string, string]) => {
   const all = Object.entries(l);

@@ -150,14 +150,7 @@ export class RpcEngine {
       });
     }
     const parsed = def.params.parse(params, "");
-    const requestId = crypto.randomUUID();
-    const ctx: MethodContext = {
-      session,
-      identity,
-      request_id: requestId,
-      log: session.log.child({ req: requestId, method: name }),
-    };
-    return await def.handler(parsed, ctx);
+    return await def.handler(parsed, new CallContext(session, identity, name));
   }
 
   /** Role check before any handler runs; `params.auth_token` authenticates this request. */
@@ -202,6 +195,26 @@ export class RpcEngine {
       stack: err instanceof Error ? err.stack : undefined,
     });
     return new RpcError(ErrorCode.INTERNAL_ERROR, { request_id: requestId });
+  }
+}
+
+/** A handler's context; the request id and its logger are made only when a handler asks. */
+class CallContext implements MethodContext {
+  #id: string | null = null;
+  #log: Logger | null = null;
+
+  constructor(
+    readonly session: Session,
+    readonly identity: Identity | null,
+    private method: string,
+  ) {}
+
+  get request_id(): string {
+    return this.#id ??= crypto.randomUUID();
+  }
+
+  get log(): Logger {
+    return this.#log ??= this.session.log.child({ req: this.request_id, method: this.method });
   }
 }
 

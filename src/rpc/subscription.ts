@@ -34,6 +34,8 @@ export const DEFAULT_TOPICS = ["camera_status_update", "recording_status_update"
 export class Subscription {
   #topics = new Set<string>(DEFAULT_TOPICS);
   #filters: Record<string, string | number | boolean> = {};
+  /** The filters as entries, kept beside them: matches() runs per session per event. */
+  #filterEntries: [string, string | number | boolean][] = [];
 
   get topics(): string[] {
     return [...this.#topics];
@@ -45,7 +47,10 @@ export class Subscription {
   /** Add topics (validated by the caller against TOPICS) and replace the filters when given. */
   subscribe(topics: string[], filters?: Record<string, string | number | boolean>): void {
     for (const t of topics) this.#topics.add(t);
-    if (filters) this.#filters = { ...filters };
+    if (filters) {
+      this.#filters = { ...filters };
+      this.#filterEntries = Object.entries(this.#filters);
+    }
   }
 
   /** Remove the given topics, or all of them (and the filters) when none are given. */
@@ -54,6 +59,7 @@ export class Subscription {
       const removed = this.topics;
       this.#topics.clear();
       this.#filters = {};
+      this.#filterEntries = [];
       return removed;
     }
     return topics.filter((t) => this.#topics.delete(t));
@@ -61,7 +67,7 @@ export class Subscription {
 
   /** Whether an event should reach this session. */
   matches(event: EventName, payload: Record<string, unknown>): boolean {
-    for (const [key, want] of Object.entries(this.#filters)) {
+    for (const [key, want] of this.#filterEntries) {
       if (payload[key] !== want) return false;
     }
     for (const t of this.#topics) {
