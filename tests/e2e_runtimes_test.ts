@@ -1,0 +1,139 @@
+/**
+ * The same end-to-end path against both runtimes, as operators run them: `deno run mod.ts serve`
+ * and the single executable (Node), each a real process configured through the environment.
+ * WSS with a private CA, client certificates (CERT_OPTIONAL), auth and roles, a hotplugged camera
+ * announced to a subscriber, envelope errors, health and metrics, and a graceful SIGTERM.
+ */
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { signToken } from "../src/auth/jwt.ts";
+import {
+  buildImpossible,
+  ensureBuilt,
+  EXE,
+  jsonLine,
+  LineWatcher,
+  ROOT,
+} from "./compile_support.ts";
+import { makeTestPki } from "./support/certs.ts";
+import { RpcClient } from "./support/rpc_client.ts";
+import { httpsGet } from "./support/service.ts";
+
+const SECRET = "runtime-e2e-secret-0123456789abcdefghijklmnop";
+
+async function scenario(runtime: "deno" | "exe"): Promise<void> {
+  const pki = await makeTestPki();
+  const dir = pki.dir;
+  const devDir = join(dir, "dev");
+  await Deno.mkdir(devDir);
+  await writeFile(join(devDir, "video0"), "");
+  const env: Record<string, string> = {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: dir,
+    CAMERA_SERVICE_DATA_DIR: join(dir, "data"),
+    CAMERA_SERVICE_SERVER_HOST: "127.0.0.1",
+    CAMERA_SERVICE_SERVER_PORT: "0",
+    CAMERA_SERVICE_HEALTH_HOST: "127.0.0.1",
+    CAMERA_SERVICE_HEALTH_PORT: "0",
+    CAMERA_SERVICE_SSL_CERT_FILE: pki.serverCertFile,
+    CAMERA_SERVICE_SSL_KEY_FILE: pki.serverKeyFile,
+    CAMERA_SERVICE_SSL_VERIFY_MODE: "CERT_OPTIONAL",
+    CAMERA_SERVICE_SSL_CA_FILE: pki.caFile,
+    CAMERA_SERVICE_JWT_SECRET: SECRET,
+    CAMERA_SERVICE_CAMERA_DEVICE_DIR: devDir,
+    CAMERA_SERVICE_CAMERA_SYSFS_DIR: join(dir, "sys"),
+    CAMERA_SERVICE_CAMERA_V4L2CTL_PATH: join(dir, "no-v4l2-ctl"),
+    CAMERA_SERVICE_MEDIAMTX_API_PORT: "9",
+  };
+  const cmd = runtime === "deno"
+    ? [Deno.execPath(), "run", "--allow-all", join(ROOT, "mod.ts"), "serve"]
+    : [EXE, "serve"];
+  const child = new Deno.Command(cmd[0], {
+    args: cmd.slice(1),
+    env,
+    clearEnv: true,
+    cwd: dir,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const out = new LineWatcher(child.stdout);
+  const err = new LineWatcher(child.stderr);
+  try {
+    const listening = jsonLine(await out.wait((l) => l.includes('"msg":"listening"'), 30_000))!;
+    const ca = pki.ca.certPem;
+    const url = `wss://127.0.0.1:${listening.ws_port}/ws`;
+    const c = await RpcClient.connect(url, {
+      ca,
+      cert: await Deno.readTextFile(pki.clientCertFile),
+      key: await Deno.readTextFile(pki.clientKeyFile),
+    });
+    assert.equal((await c.call("ping")).result, "pong");
+    assert.equal((await c.call("get_server_info")).error?.code, -32001);
+    const viewer = await signToken({
+      secret: SECRET,
+      user_id: "ops",
+      role: "viewer",
+      ttlSeconds: 600,
+    });
+    const auth = await c.call("authenticate", { auth_token: viewer });
+    assert.equal((auth.result as Record<string, unknown>).role, "viewer");
+    const info = (await c.call("get_server_info")).result as Record<string, unknown>;
+    assert.equal(info.name, "camera-service");
+    assert.equal((await c.call("get_status")).error?.code, -32002);
+    const bad = await c.raw('{"jsonrpc":"2.0","method":"ping","id":', null);
+    assert.equal(bad.error?.code, -32700);
+
+    const list = (await c.call("get_camera_list")).result as { cameras: { device: string }[] };
+    assert.deepEqual(list.cameras.map((x) => x.device), ["camera0"]);
+    await writeFile(join(devDir, "video1"), "");
+    const hot = await c.waitFor((n) =>
+      n.method === "camera_status_update" && n.params.device === "camera1" &&
+      n.params.status === "CONNECTED"
+    );
+    assert.equal(hot.params.device, "camera1");
+
+    // A client certificate from another CA is refused; none at all is fine (CERT_OPTIONAL).
+    await assert.rejects(
+      RpcClient.connect(url, { ca, cert: pki.rogueClient.certPem, key: pki.rogueClient.keyPem }),
+    );
+    const anon = await RpcClient.connect(url, { ca });
+    assert.equal((await anon.call("ping")).result, "pong");
+    await anon.close();
+
+    const health = `https://127.0.0.1:${listening.health_port}`;
+    const ready = await httpsGet(`${health}/health/ready`, ca);
+    assert.equal(ready.status, 200, ready.body);
+    assert.ok(JSON.parse(ready.body).checks.tls.days_left > 300);
+    const metrics = await httpsGet(`${health}/metrics`, ca);
+    assert.match(
+      metrics.body,
+      /camera_service_rpc_requests_total\{method="authenticate",code="ok"\} 1/,
+    );
+    assert.match(metrics.body, /camera_service_cameras\{status="CONNECTED"\} 2/);
+    await c.close();
+    const logged = out.lines.join("\n") + err.lines.join("\n");
+    assert.ok(!logged.includes(viewer), "the token is never logged");
+    assert.match(logged, /"client_cert":"[^"]*CN=/, "the client certificate subject is logged");
+  } finally {
+    child.kill("SIGTERM");
+    const status = await child.status;
+    await Promise.all([out.done, err.done]);
+    await pki.cleanup();
+    assert.equal(status.code, 0, `${runtime}: SIGTERM is a clean exit`);
+  }
+}
+
+Deno.test("e2e runtimes - deno run: WSS, mTLS, auth, hotplug event, health, metrics, SIGTERM", () =>
+  scenario("deno"));
+
+const impossible = buildImpossible();
+if (impossible) console.warn(`SKIPPED e2e against the single executable: ${impossible}`);
+Deno.test({
+  name: "e2e runtimes - single executable: the same path",
+  ignore: impossible !== null,
+  fn: async () => {
+    await ensureBuilt();
+    await scenario("exe");
+  },
+});
