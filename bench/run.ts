@@ -8,6 +8,7 @@
  * comparison (bench/RESULTS.md for full runs; --quick writes only with --out).
  * Scenarios: startup, idle, ping, get_camera_list, authenticate, fanout.
  */
+import { measureSnapshots, type SnapshotReport } from "./scenarios/snapshot.ts";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -55,7 +56,15 @@ export interface BenchPlan {
   profile: boolean;
 }
 
-const ALL = ["startup", "idle", "ping", "get_camera_list", "authenticate", "fanout"];
+const ALL = [
+  "startup",
+  "idle",
+  "ping",
+  "get_camera_list",
+  "authenticate",
+  "fanout",
+  "snapshot",
+];
 
 /** Parses the command line into a plan. */
 export function parsePlan(argv: string[]): BenchPlan {
@@ -144,6 +153,7 @@ async function main(): Promise<number> {
   const runs: RunRecord[] = [];
   const notes: string[] = [];
   const profiles: ProfiledRun[] = [];
+  let snapshot: SnapshotReport | undefined;
   if (plan.buildExe) {
     const out = new URL("../node_modules/.cache/bench/dist", import.meta.url).pathname;
     progress(`building the single executable into ${out}`);
@@ -316,6 +326,12 @@ async function main(): Promise<number> {
       }
     }
     await Promise.all(servers.map((s) => s.stop()));
+    if (want("snapshot")) {
+      snapshot = await measureSnapshots(plan.quick ? 5 : 15);
+      progress(
+        `snapshot: p50 ${snapshot.p50_ms} ms, p90 ${snapshot.p90_ms} ms (${snapshot.ok}/${snapshot.rounds})`,
+      );
+    }
     const svc = specs.find((s) => s.kind === "service" && s.runtime === "deno");
     if (plan.profile && svc && servers.some((s) => s.spec === svc)) {
       for (
@@ -358,6 +374,7 @@ async function main(): Promise<number> {
     runs,
     notes,
     profiles,
+    snapshot,
   });
   console.log(md);
   if (plan.out) {

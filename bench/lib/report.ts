@@ -5,6 +5,7 @@
  */
 import type { ProfiledRun } from "./profile_run.ts";
 import { renderProfile } from "./report_profile.ts";
+import type { SnapshotReport } from "../scenarios/snapshot.ts";
 import type { ServerSpec } from "./servers.ts";
 import { clean, field, fmt, med, pairedRatio, ratio, type RunRecord, table } from "./stats.ts";
 import { targetsTable } from "./targets.ts";
@@ -39,6 +40,8 @@ export interface ReportContext {
   notes: string[];
   /** CPU profiles of the service under load (full runs). */
   profiles?: ProfiledRun[];
+  /** take_snapshot latency from a live stream (scenario "snapshot"). */
+  snapshot?: SnapshotReport;
 }
 
 const DENO_SERVE = "bare Deno.serve";
