@@ -40,15 +40,8 @@ export interface FileList {
   offset: number;
 }
 
-/** A file found by name: where it is and its current stat. */
-export interface FoundFile {
-  name: string;
-  path: string;
-  size: number;
-  mtimeMs: number;
-  birthtimeMs: number;
-  device?: string;
-}
+/** A file found by name: where it is and its current stat (the listing's shape). */
+export type FoundFile = StoredFile;
 
 const resourceOf = (kind: FileKind) => (kind === "recordings" ? "recording" : "snapshot");
 
