@@ -2,20 +2,13 @@
 import type { MediaMtxStatus } from "./monitor.ts";
 
 /** Body of `/health/mediamtx`. */
-export interface MediaMtxHealth {
+export interface MediaMtxHealth extends Omit<MediaMtxStatus, "last_reconcile"> {
   [detail: string]: unknown;
   component: "mediamtx";
   /** healthy: reachable and paths in step. degraded: unreachable, not checked yet, or paths not
    * in step (the service keeps running without MediaMTX). "unhealthy" belongs to the shared health
    * shape; MediaMTX problems alone never produce it. */
   status: "healthy" | "degraded" | "unhealthy";
-  reachable: boolean;
-  version: string | null;
-  started: string | null;
-  last_error: string | null;
-  last_check: string | null;
-  consecutive_failures: number;
-  paths_in_step: boolean;
   /** Counts of the last reconcile pass, or null before the first one. */
   last_reconcile: {
     created: number;
@@ -24,7 +17,6 @@ export interface MediaMtxHealth {
     unchanged: number;
     errors: number;
   } | null;
-  restarts_detected: number;
   /** Human explanation when not healthy. */
   reason: string | null;
 }
@@ -44,15 +36,9 @@ export function mediamtxHealth(s: MediaMtxStatus): MediaMtxHealth {
   }
   const r = s.last_reconcile;
   return {
+    ...s,
     component: "mediamtx",
     status,
-    reachable: s.reachable,
-    version: s.version,
-    started: s.started,
-    last_error: s.last_error,
-    last_check: s.last_check,
-    consecutive_failures: s.consecutive_failures,
-    paths_in_step: s.paths_in_step,
     last_reconcile: r
       ? {
         created: r.created.length,
@@ -62,7 +48,6 @@ export function mediamtxHealth(s: MediaMtxStatus): MediaMtxHealth {
         errors: r.errors.length,
       }
       : null,
-    restarts_detected: s.restarts_detected,
     reason,
   };
 }
