@@ -1,5 +1,6 @@
 /** One WebSocket connection's state: identity, rate limiter, subscriptions, outbound queue. */
 import type { Identity, SessionInfo } from "../api/types.ts";
+import { TokenBucket } from "../auth/ratelimit.ts";
 import type { Logger } from "../observability/log.ts";
 import { Subscription } from "./subscription.ts";
 
@@ -10,34 +11,13 @@ export interface SessionTransport {
   close(code: number, reason: string): void;
 }
 
-/** Per-connection token bucket: `take()` answers 0 when allowed, else ms until a token. */
-export class RateLimiter {
-  #tokens: number;
-  #last: number;
-
-  constructor(private rate: number, private burst: number, now = Date.now()) {
-    this.#tokens = burst;
-    this.#last = now;
-  }
-
-  take(now = Date.now()): number {
-    const elapsed = Math.max(0, now - this.#last) / 1000;
-    this.#last = now;
-    this.#tokens = Math.min(this.burst, this.#tokens + elapsed * this.rate);
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
-      return 0;
-    }
-    return Math.ceil(((1 - this.#tokens) / this.rate) * 1000);
-  }
-}
-
 export class Session implements SessionInfo {
   readonly id = crypto.randomUUID();
   readonly connected_at = new Date();
   identity: Identity | null = null;
   readonly subscription = new Subscription();
-  readonly limiter: RateLimiter;
+  /** Per-connection request rate: `take()` is 0 when allowed, else ms until a token. */
+  readonly limiter: TokenBucket;
   readonly log: Logger;
   closed = false;
 
@@ -47,7 +27,7 @@ export class Session implements SessionInfo {
     private transport: SessionTransport,
     opts: { log: Logger; rateLimitRps: number; rateLimitBurst: number },
   ) {
-    this.limiter = new RateLimiter(opts.rateLimitRps, opts.rateLimitBurst);
+    this.limiter = new TokenBucket(opts.rateLimitRps, opts.rateLimitBurst);
     this.log = opts.log.child({ conn: this.id });
   }
 
