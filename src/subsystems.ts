@@ -9,7 +9,7 @@ import type { AuthSetup } from "./auth/setup.ts";
 import type { PublishOptions } from "./cameras/publish.ts";
 import type { CameraRegistry } from "./cameras/registry.ts";
 import { createCameraSubsystem } from "./cameras/subsystem.ts";
-import { publicHost } from "./cameras/streams.ts";
+import { authority, publicHost } from "./cameras/streams.ts";
 import { storageInfo } from "./media/storage.ts";
 import { createMediaSubsystem, type MediaSubsystem } from "./media/subsystem.ts";
 import type { Config } from "./config/types.ts";
@@ -86,7 +86,7 @@ export function buildSubsystems(deps: SubsystemDeps): Promise<Subsystems> {
     authorize: (headers, remote) => deps.auth.authenticator.authFromHttpHeaders(headers, remote),
     publicBaseUrl: config.server.port === 0
       ? undefined
-      : `${scheme}://${hostForUrl(publicHost(config))}:${config.server.port}`,
+      : `${scheme}://${authority(publicHost(config), config.server.port)}`,
     trustedProxies: config.server.trusted_proxies,
   });
   /** Cameras' paths, with the record fields of active recordings on top (never undone). */
@@ -166,9 +166,4 @@ export function buildSubsystems(deps: SubsystemDeps): Promise<Subsystems> {
     },
   };
   return Promise.resolve(subs);
-}
-
-/** A host for a URL: IPv6 literals in brackets. */
-function hostForUrl(host: string): string {
-  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }

@@ -16,8 +16,8 @@ export function publicHost(config: Pick<Config, "server">): string {
   return config.server.public_host.trim() || (machineName ??= hostname());
 }
 
-/** Brackets an IPv6 literal for use in a URL authority. */
-const authority = (host: string, port: number): string =>
+/** `host:port` for a URL, an IPv6 literal in brackets. */
+export const authority = (host: string, port: number): string =>
   `${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}`;
 
 /**
