@@ -30,18 +30,18 @@ export interface SnapshotArgs {
   transport: RtspTransport;
 }
 
+/** The common start of this service's ffmpeg readers: quiet, no stdin, the RTSP transport. */
+function quietRtspInput(transport: RtspTransport): string[] {
+  return ["-hide_banner", "-nostdin", "-loglevel", "error", "-rtsp_transport", transport];
+}
+
 /** Arguments for grabbing one frame into `output` with fast stream probing. */
 export function snapshotArgs(a: SnapshotArgs): string[] {
   const codec = a.format === "png"
     ? ["-c:v", "png"]
     : ["-c:v", "mjpeg", "-q:v", String(jpegQscale(a.quality))];
   return [
-    "-hide_banner",
-    "-nostdin",
-    "-loglevel",
-    "error",
-    "-rtsp_transport",
-    a.transport,
+    ...quietRtspInput(a.transport),
     "-analyzeduration",
     "0",
     "-probesize",
@@ -64,12 +64,7 @@ export function snapshotArgs(a: SnapshotArgs): string[] {
 /** Arguments of a reader that only keeps an on-demand path alive (decodes nothing). */
 export function keepaliveArgs(url: string, transport: RtspTransport): string[] {
   return [
-    "-hide_banner",
-    "-nostdin",
-    "-loglevel",
-    "error",
-    "-rtsp_transport",
-    transport,
+    ...quietRtspInput(transport),
     "-i",
     url,
     "-map",
