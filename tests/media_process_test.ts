@@ -60,6 +60,14 @@ Deno.test("runProcess - exit code and bounded output", async () => {
     maxOutputBytes: 1000,
   });
   assert.equal(big.stdout.length, 1000);
+  // A big chunk followed by a small one: the tail still holds the last 1000 bytes.
+  const split = await runProcess(
+    "sh",
+    ["-c", "head -c 70000 /dev/zero | tr '\\0' a; sleep 0.2; printf bbbbbbbbbb"],
+    { timeoutMs: 5000, maxOutputBytes: 1000 },
+  );
+  assert.equal(split.stdout.length, 1000);
+  assert.ok(split.stdout.endsWith("a".repeat(990) + "b".repeat(10)));
 });
 
 Deno.test("runProcess - timeout kills the child and its children", async () => {

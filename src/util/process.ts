@@ -63,7 +63,9 @@ class Tail {
   push(chunk: Uint8Array): void {
     this.#chunks.push(chunk);
     this.#size += chunk.length;
-    while (this.#size > this.max && this.#chunks.length > 1) {
+    // Drop a chunk only while the rest still holds `max` bytes: a small last chunk must not
+    // leave fewer than `max` bytes behind.
+    while (this.#chunks.length > 1 && this.#size - this.#chunks[0].length >= this.max) {
       this.#size -= this.#chunks.shift()!.length;
     }
   }
