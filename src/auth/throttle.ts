@@ -8,6 +8,7 @@
  * Addresses are grouped by `throttleKey`: IPv4-mapped IPv6 as IPv4, other IPv6 by /64 prefix
  * (one host usually owns a whole /64, so rotating within it does not escape the lockout).
  */
+import { ipv6Groups } from "../util/ip.ts";
 import { isIPv6 } from "node:net";
 import type { Logger } from "../observability/log.ts";
 
@@ -39,10 +40,7 @@ export function throttleKey(addr: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
   if (mapped) return mapped[1];
   if (!isIPv6(a)) return addr;
-  const [head, tail = ""] = a.toLowerCase().split("::");
-  const h = head ? head.split(":") : [];
-  const t = a.includes("::") && tail ? tail.split(":") : [];
-  const groups = [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill("0"), ...t];
+  const groups = ipv6Groups(a);
   return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
 }
 

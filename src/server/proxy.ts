@@ -1,5 +1,6 @@
 /** Client addresses: the socket's peer, or X-Forwarded-For when the peer is a trusted proxy. */
 import { isIP } from "node:net";
+import { ipv6Groups } from "../util/ip.ts";
 
 /** Strip the IPv4-mapped IPv6 prefix so 127.0.0.1 and ::ffff:127.0.0.1 compare equal. */
 export function normalizeIp(ip: string): string {
@@ -11,11 +12,7 @@ function ipv4ToInt(ip: string): number {
 }
 
 function ipv6ToBigInt(ip: string): bigint {
-  const [head, tail = ""] = ip.split("::");
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  const groups = ip.includes("::") ? [...h, ...Array(8 - h.length - t.length).fill("0"), ...t] : h;
-  return groups.reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g || "0", 16)), 0n);
+  return ipv6Groups(ip).reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g || "0", 16)), 0n);
 }
 
 /** Whether `ip` equals an entry or lies inside a CIDR entry of `list`. */
