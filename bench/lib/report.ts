@@ -3,6 +3,7 @@
  * the exact command, the tables per scenario, the service as ratios to the bare baselines
  * measured in the same run, and the issue-6 targets with pass/miss and by how much.
  */
+import type { BenchPlan } from "../run.ts";
 import type { ProfiledRun } from "./profile_run.ts";
 import { renderProfile } from "./report_profile.ts";
 import type { SnapshotReport } from "../scenarios/snapshot.ts";
@@ -22,19 +23,20 @@ export interface ReportContext {
   versions: Record<string, string>;
   command: string;
   client: string;
-  plan: {
-    quick: boolean;
-    durationS: number;
-    warmupS: number;
-    pingCs: number[];
-    repsAt100: number;
-    gclCs: number[];
-    churnC: number;
-    fanoutN: number;
-    fanoutRounds: number;
-    idleN: number;
-    startupRounds: number;
-  };
+  plan: Pick<
+    BenchPlan,
+    | "quick"
+    | "durationS"
+    | "warmupS"
+    | "pingCs"
+    | "repsAt100"
+    | "gclCs"
+    | "churnC"
+    | "fanoutN"
+    | "fanoutRounds"
+    | "idleN"
+    | "startupRounds"
+  >;
   specs: ServerSpec[];
   runs: RunRecord[];
   notes: string[];
