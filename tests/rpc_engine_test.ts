@@ -131,8 +131,10 @@ Deno.test("rpc engine - unknown method -32601, contract method without handler -
   const r = await call({ jsonrpc: "2.0", method: "nope", id: 1 });
   assert.equal(r.error.code, -32601);
   assert.equal(r.error.message, "Method Not Found");
-  const proto = await call({ jsonrpc: "2.0", method: "__proto__", id: 2 });
-  assert.equal(proto.error.code, -32601);
+  for (const inherited of ["__proto__", "toString", "constructor", "hasOwnProperty"]) {
+    const r = await call({ jsonrpc: "2.0", method: inherited, id: 2 });
+    assert.equal(r.error.code, -32601, inherited);
+  }
   const r2 = await call({
     jsonrpc: "2.0",
     method: "take_snapshot",

@@ -44,7 +44,7 @@ export class RpcEngine {
   constructor(private opts: EngineOptions) {
     this.#roles = opts.roles ?? METHOD_ROLES;
     for (const m of opts.methods) {
-      if (!(m.name in this.#roles)) {
+      if (!Object.hasOwn(this.#roles, m.name)) {
         throw new Error(`method ${m.name} has no entry in the role table`);
       }
       this.#methods.set(m.name, m);
@@ -116,7 +116,7 @@ export class RpcEngine {
       return hasId ? failure(rid, rpcErr) : null;
     } finally {
       this.opts.observe?.(
-        this.#methods.has(name) || name in this.#roles ? name : "(unknown)",
+        Object.hasOwn(this.#roles, name) ? name : "(unknown)",
         code,
         (performance.now() - started) / 1000,
       );
@@ -127,7 +127,7 @@ export class RpcEngine {
     const retry = session.limiter.take();
     if (retry > 0) throw rateLimited(retry);
     const def = this.#methods.get(name);
-    if (!(name in this.#roles) || !Object.hasOwn(this.#roles, name)) {
+    if (!Object.hasOwn(this.#roles, name)) {
       throw new RpcError(ErrorCode.METHOD_NOT_FOUND, {
         hint: `unknown method "${truncate(name)}"`,
       });
