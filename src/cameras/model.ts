@@ -1,4 +1,5 @@
 /** The camera record the registry keeps, and the views clients and events get from it. */
+import { redactCredentials } from "../util/url.ts";
 import type { Config, IpCameraSource } from "../config/types.ts";
 import type { CameraStatus, CameraStatusEvent } from "../core/events.ts";
 import type { PathState } from "../mediamtx/types.ts";
@@ -82,14 +83,4 @@ export function trackResolution(path: PathState | null): string {
 }
 
 /** Replaces credentials in a URL with `***` (for logs and responses). */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.username && !u.password) return url;
-    u.username = "***";
-    u.password = "";
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, "//***@");
-  }
-}
+export { redactCredentials as redactUrl };

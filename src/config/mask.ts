@@ -1,11 +1,10 @@
 /** Secret masking for `config check`, logs and error messages. */
+import { redactCredentials } from "../util/url.ts";
 import type { Config } from "./types.ts";
 import { isSecret } from "./rules.ts";
 
 /** Replace the user-info (credentials) of a URL with "***"; other text is returned unchanged. */
-export function maskUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@?#]*)@/i, (_m, scheme) => `${scheme}***@`);
-}
+export { redactCredentials as maskUrl };
 
 /**
  * A deep copy of `config` with every secret replaced: "***" when set, "(unset)" when empty.
@@ -19,7 +18,7 @@ export function maskConfig(config: Config): unknown {
 function maskNode(node: unknown, path: string): unknown {
   if (Array.isArray(node)) {
     return node.map((item) => {
-      if (typeof item === "string") return maskUrl(item);
+      if (typeof item === "string") return redactCredentials(item);
       return maskNode(item, `${path}[]`);
     });
   }
@@ -30,7 +29,7 @@ function maskNode(node: unknown, path: string): unknown {
       if (isSecret(child) || (path === "mediamtx" && key === "password")) {
         out[key] = typeof value === "string" && value !== "" ? "***" : "(unset)";
       } else if (path === "camera.sources[]" && key === "url" && typeof value === "string") {
-        out[key] = maskUrl(value);
+        out[key] = redactCredentials(value);
       } else {
         out[key] = maskNode(value, child);
       }
