@@ -68,12 +68,6 @@ export class Service {
     this.metrics = new ServiceMetrics(this.#hub);
   }
 
-  /** Subsystems (available after start). */
-  get subsystems(): Subsystems {
-    if (!this.#subsystems) throw new Error("service not started");
-    return this.#subsystems;
-  }
-
   /** The notification hub (sessions, stats). */
   get hub(): NotificationHub {
     return this.#hub;

@@ -122,10 +122,6 @@ export class ServiceMetrics {
     this.#requests.inc({ method, code: code === null ? "ok" : String(code) });
     this.#latency.observe(seconds, { method });
   }
-  /** Count of calls (for tests and get_metrics). */
-  calls(method: string, code: number | null = null): number {
-    return this.#requests.get({ method, code: code === null ? "ok" : String(code) });
-  }
   wsOpened(): void {
     this.#wsOpen++;
     this.#wsTotal.inc();

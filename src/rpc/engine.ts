@@ -51,11 +51,6 @@ export class RpcEngine {
     }
   }
 
-  /** Names of methods that have a handler. */
-  get methodNames(): string[] {
-    return [...this.#methods.keys()];
-  }
-
   /** Handle one text frame. Returns the reply frame, or null when nothing is sent back. */
   async handleText(text: string, session: Session): Promise<string | null> {
     let msg: unknown;
