@@ -12,6 +12,7 @@ import { EventBus } from "../src/core/events.ts";
 import type { PathState } from "../src/mediamtx/types.ts";
 import { memoryLogger } from "../src/observability/log.ts";
 import { dependencyFailed, RpcError } from "../src/rpc/errors.ts";
+import { RawJson } from "../src/rpc/raw_json.ts";
 import { assertContractResult, fakeV4l2, testConfig, waitFor } from "./cameras_helpers.ts";
 
 /** A MediaMTX stand-in: runtime paths by name, and an up/down switch. */
@@ -53,7 +54,9 @@ const ctx = { log: memoryLogger().log, request_id: "t" } as unknown as MethodCon
 async function call(methods: MethodDef[], name: string, params: unknown = {}): Promise<unknown> {
   const m = methods.find((x) => x.name === name);
   if (!m) throw new Error(`no method ${name}`);
-  return await m.handler(m.params.parse(params, ""), ctx);
+  // What a client receives: the engine serializes results (a RawJson result is already text).
+  const r = await m.handler(m.params.parse(params, ""), ctx);
+  return r === undefined ? r : JSON.parse(r instanceof RawJson ? r.json : JSON.stringify(r));
 }
 
 async function rpcError(p: Promise<unknown>): Promise<RpcError> {
@@ -163,6 +166,38 @@ Deno.test("api cameras - list, status and capabilities match the contract", asyn
     const caps2 = await call(t.methods, "get_camera_capabilities", { device: "camera2" });
     assertContractResult("get_camera_capabilities", caps2);
     assert.deepEqual(caps2, { device: "camera2", validation_status: "NONE" });
+  } finally {
+    await t.done();
+  }
+});
+
+Deno.test("api cameras - get_camera_list is serialized once per change and follows every change", async () => {
+  const t = await setup();
+  try {
+    const m = t.methods.find((x) => x.name === "get_camera_list")!;
+    const first = await m.handler({}, ctx);
+    assert.ok(first instanceof RawJson, "the list is served pre-serialized");
+    assert.equal(await m.handler({}, ctx), first, "unchanged registry: the same text is reused");
+
+    await Deno.remove(`${t.root}/dev/video0`);
+    await waitFor(
+      () => t.registry.get("camera0")?.status === "DISCONNECTED",
+      2000,
+      "camera0 unplugged",
+    );
+    const after = await call(t.methods, "get_camera_list") as Record<string, unknown>;
+    assertContractResult("get_camera_list", after);
+    assert.equal(after.connected, 0);
+    assert.deepEqual(
+      (after.cameras as Record<string, unknown>[]).map((c) => [c.device, c.status]),
+      [["camera0", "DISCONNECTED"], ["camera2", "ERROR"]],
+    );
+
+    await Deno.writeTextFile(`${t.root}/dev/video4`, "capture");
+    await waitFor(() => t.registry.get("camera4") !== undefined, 2000, "camera4 plugged");
+    const grown = await call(t.methods, "get_camera_list") as Record<string, unknown>;
+    assert.equal(grown.total, 3);
+    assert.equal(grown.connected, 1);
   } finally {
     await t.done();
   }

@@ -4,6 +4,7 @@ import { method } from "../src/api/types.ts";
 import { RpcEngine } from "../src/rpc/engine.ts";
 import { authFailed, notFound } from "../src/rpc/errors.ts";
 import { deviceId, integer, object, optional } from "../src/rpc/schema.ts";
+import { RawJson } from "../src/rpc/raw_json.ts";
 import { Session } from "../src/rpc/session.ts";
 import { memoryLogger } from "../src/observability/log.ts";
 
@@ -292,4 +293,48 @@ Deno.test("rpc engine - per-connection rate limit answers -32040 with retry_afte
   const r = await call({ jsonrpc: "2.0", method: "ping", id: 3 });
   assert.equal(r.error.code, -32040);
   assert.ok(r.error.data.retry_after_ms > 0 && r.error.data.retry_after_ms <= 1000);
+});
+
+Deno.test("rpc engine - a RawJson result is spliced in verbatim, alone and in batches", async () => {
+  const { log } = memoryLogger("debug");
+  const text = JSON.stringify({ cameras: [{ device: "camera0", name: 'quote " and \u2028' }] });
+  const engine = new RpcEngine({
+    log,
+    maxBatch: 5,
+    roles: { raw: null, ping: null },
+    auth: {
+      authenticate: () => Promise.reject(authFailed("no")),
+      stillValid: () => false,
+    },
+    methods: [
+      method("raw", object({}), () => new RawJson(text)),
+      method("ping", object({}), () => "pong"),
+    ],
+  });
+  const session = new Session("127.0.0.1", null, { send: () => true, close: () => {} }, {
+    log,
+    rateLimitRps: 1000,
+    rateLimitBurst: 1000,
+  });
+  const id = 'x"\\y';
+  const one = await engine.handleText(
+    JSON.stringify({ jsonrpc: "2.0", method: "raw", id }),
+    session,
+  );
+  assert.equal(one, `{"jsonrpc":"2.0","result":${text},"id":${JSON.stringify(id)}}`);
+  assert.deepEqual(JSON.parse(one!), { jsonrpc: "2.0", result: JSON.parse(text), id });
+  const batch = await engine.handleText(
+    JSON.stringify([
+      { jsonrpc: "2.0", method: "raw", id: 1 },
+      { jsonrpc: "2.0", method: "raw" },
+      { jsonrpc: "2.0", method: "ping", id: 2 },
+    ]),
+    session,
+  );
+  assert.deepEqual(JSON.parse(batch!), [
+    { jsonrpc: "2.0", result: JSON.parse(text), id: 1 },
+    { jsonrpc: "2.0", result: "pong", id: 2 },
+  ]);
+  // Anything else serializing a reply (logs, tests) sees the same value.
+  assert.equal(JSON.stringify({ result: new RawJson(text) }), `{"result":${text}}`);
 });

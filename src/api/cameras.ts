@@ -3,6 +3,7 @@ import type { CameraRecord, CameraView } from "../cameras/model.ts";
 import type { Config } from "../config/types.ts";
 import type { PathState } from "../mediamtx/types.ts";
 import { dependencyFailed, notFound, RpcError } from "../rpc/errors.ts";
+import { RawJson } from "../rpc/raw_json.ts";
 import { deviceId, object } from "../rpc/schema.ts";
 import { method, type MethodDef } from "./types.ts";
 
@@ -19,7 +20,10 @@ export interface MediaMtxGate {
 
 /** What the camera methods read (CameraRegistry satisfies it). */
 export interface CameraSource {
-  list(): CameraView[];
+  /** Ordered by number; do not mutate. */
+  list(): readonly CameraView[];
+  /** Changes whenever {@link list}'s content may have changed. */
+  readonly generation: number;
   get(id: string): CameraView | undefined;
   record(id: string): CameraRecord | undefined;
 }
@@ -62,14 +66,21 @@ const deviceParams = object({ device: deviceId() });
 
 /** The camera method group. */
 export function cameraMethods(deps: CameraApiDeps): MethodDef[] {
+  let listCache: { generation: number; result: RawJson } | null = null;
   return [
     method("get_camera_list", object({}), () => {
-      const cameras = deps.registry.list();
-      return {
-        cameras,
-        total: cameras.length,
-        connected: cameras.filter((c) => c.status === "CONNECTED").length,
-      };
+      // Clients poll this; the answer changes only with the registry: serialized once per change.
+      const generation = deps.registry.generation;
+      if (listCache?.generation !== generation) {
+        const cameras = deps.registry.list();
+        const result = {
+          cameras,
+          total: cameras.length,
+          connected: cameras.filter((c) => c.status === "CONNECTED").length,
+        };
+        listCache = { generation, result: new RawJson(JSON.stringify(result)) };
+      }
+      return listCache.result;
     }),
 
     method("get_camera_status", deviceParams, async ({ device }) => {

@@ -52,6 +52,9 @@ export class CameraRegistry {
   #listeners = new Set<() => void>();
   #ready!: () => void;
   #isReady = false;
+  /** Bumped on every change a {@link CameraView} can show (cache key of {@link list}). */
+  #generation = 0;
+  #views: { generation: number; views: readonly CameraView[] } | null = null;
   /** Resolves after the first discovery pass (USB scan and probes). */
   readonly ready: Promise<void> = new Promise((r) => this.#ready = r);
 
@@ -145,9 +148,21 @@ export class CameraRegistry {
     return () => this.#listeners.delete(fn);
   }
 
-  /** All cameras, ordered by number. */
-  list(): CameraView[] {
-    return this.records().map((r) => cameraView(r, this.opts.config));
+  /**
+   * Changes whenever a camera is added or its status, reason, name, resolution or fps change:
+   * a cache key for anything derived from {@link list}.
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** All cameras, ordered by number (built once per {@link generation}; do not mutate). */
+  list(): readonly CameraView[] {
+    if (this.#views?.generation !== this.#generation) {
+      const views = this.records().map((r) => Object.freeze(cameraView(r, this.opts.config)));
+      this.#views = { generation: this.#generation, views: Object.freeze(views) };
+    }
+    return this.#views.views;
   }
 
   /** One camera's view, or undefined. */
@@ -246,7 +261,10 @@ export class CameraRegistry {
       since: new Date(),
     };
     rec.devicePath = devicePath;
-    if (!prev) this.#cams.set(id, rec);
+    if (!prev) {
+      this.#cams.set(id, rec);
+      this.#generation++;
+    }
     if (res.kind === "error") {
       this.opts.log.warn("camera probe failed", { device: id, reason: res.reason });
       this.#set(rec, "ERROR", res.reason, { name: fallback, force: !prev });
@@ -284,6 +302,7 @@ export class CameraRegistry {
     if (extra.name !== undefined) rec.name = extra.name;
     if (extra.resolution !== undefined) rec.resolution = extra.resolution;
     if (extra.fps !== undefined) rec.fps = extra.fps;
+    this.#generation++;
     this.opts.log.info("camera status", { device: rec.id, status, ...(reason ? { reason } : {}) });
     this.opts.events.emit("camera_status_update", statusEvent(rec, this.opts.config));
     this.#changed();

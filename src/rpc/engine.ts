@@ -7,6 +7,7 @@ import type { Identity, MethodContext, MethodDef } from "../api/types.ts";
 import { METHOD_ROLES, roleAtLeast } from "../auth/roles.ts";
 import type { Logger } from "../observability/log.ts";
 import { authFailed, ErrorCode, permissionDenied, rateLimited, RpcError } from "./errors.ts";
+import { encodeReply } from "./raw_json.ts";
 import type { Session } from "./session.ts";
 
 /** What the engine needs from authentication. */
@@ -75,10 +76,10 @@ export class RpcEngine {
         const r = await this.handleOne(item, session);
         if (r) replies.push(r);
       }
-      return replies.length ? JSON.stringify(replies) : null;
+      return replies.length ? `[${replies.map(encodeReply).join(",")}]` : null;
     }
     const r = await this.handleOne(msg, session);
-    return r ? JSON.stringify(r) : null;
+    return r ? encodeReply(r) : null;
   }
 
   /** Handle one request object (already parsed). */
