@@ -25,7 +25,7 @@ Deno.test("media subsystem - wiring: methods, routes, retries adoption until Med
     },
   };
   const { bus } = recordingBus();
-  const { log } = memoryLogger();
+  const { log, lines } = memoryLogger();
   const media = createMediaSubsystem({
     config,
     events: bus,
@@ -42,9 +42,19 @@ Deno.test("media subsystem - wiring: methods, routes, retries adoption until Med
     assert.equal(media.methods.length, 12);
     await media.start();
     assert.equal(media.recordings.active().length, 0, "MediaMTX down: nothing adopted yet");
+    const retries = () => lines().filter((l) => l.msg === "recordings adoption retry failed");
+    for (let i = 0; i < 40 && retries().length < 2; i++) await sleep(25);
     up = true;
     for (let i = 0; i < 40 && !media.recordings.active().length; i++) await sleep(25);
     assert.deepEqual(media.recordings.active().map((a) => a.device), ["camera0"]);
+    // One warning while MediaMTX stays down, the retries at debug, one line when it worked.
+    const warns = lines().filter((l) => l.level === "warn" && /cannot adopt/.test(String(l.msg)));
+    assert.equal(warns.length, 1, JSON.stringify(warns));
+    assert.ok(retries().length >= 2 && retries().every((l) => l.level === "debug"));
+    const adopted = () => lines().filter((l) => l.msg === "recordings adopted");
+    for (let i = 0; i < 40 && !adopted().length; i++) await sleep(25);
+    assert.equal(adopted().length, 1);
+    assert.ok(Number(adopted()[0].attempts) >= 3, JSON.stringify(adopted()));
     assert.equal(media.recordingOverrides().get("camera0")?.record, true);
 
     await putFile(join(config.snapshots.directory, "a.jpg"), 3);

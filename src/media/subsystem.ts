@@ -12,6 +12,7 @@ import type { ComponentHealth } from "../http/health.ts";
 import { fileRoutes } from "../http/files.ts";
 import type { PathConf } from "../mediamtx/types.ts";
 import type { Logger } from "../observability/log.ts";
+import { RpcError } from "../rpc/errors.ts";
 import { FileService } from "./files.ts";
 import type { RecordingMediaMtx } from "./recording_types.ts";
 import { RecordingService } from "./recordings.ts";
@@ -100,15 +101,21 @@ export function createMediaSubsystem(opts: MediaSubsystemOptions): MediaSubsyste
   let retry: ReturnType<typeof setTimeout> | null = null;
   let stopped = false;
 
+  let failures = 0;
   const recover = async (): Promise<void> => {
     retry = null;
     if (stopped) return;
     try {
       await recordings.recoverState();
+      if (failures > 0) log.info("recordings adopted", { attempts: failures + 1 });
     } catch (e) {
-      log.warn("cannot adopt recordings yet (MediaMTX unreachable?); retrying", {
+      // Warn once; while MediaMTX stays down the retries are debug lines, not a line every 5 s.
+      const detail = e instanceof RpcError && e.data ? { error: e.message, ...e.data } : {
         error: (e as Error).message,
-      });
+      };
+      if (failures++ === 0) {
+        log.warn("cannot adopt recordings yet (MediaMTX unreachable?); retrying", detail);
+      } else log.debug("recordings adoption retry failed", { attempt: failures, ...detail });
       retry = setTimeout(recover, opts.recoverRetryMs ?? 5000);
       (retry as { unref?: () => void }).unref?.();
     }
