@@ -84,7 +84,7 @@ export async function caFromFiles(
   } catch (e) {
     throw new Error(`cannot open the CA key ${keyFile}: ${(e as Error).message}`);
   }
-  const caSpki = new Uint8Array(parseCertificate(certBlocks[0].text).publicKey.rawData);
+  const caSpki = parseCertificate(certBlocks[0].text).spki;
   if (!same(spkiOf(key), caSpki)) {
     throw new Error(`the key ${keyFile} does not belong to the CA certificate ${certFile}`);
   }
@@ -110,9 +110,7 @@ export function privateKeySummary(text: string, infos: CertInfo[]): string | nul
     return `present but unreadable (${(e as Error).message})`;
   }
   const certs = splitPem(text).filter((b) => b.label === "CERTIFICATE");
-  const i = certs.findIndex((c) =>
-    same(new Uint8Array(parseCertificate(c.text).publicKey.rawData), spki)
-  );
+  const i = certs.findIndex((c) => same(parseCertificate(c.text).spki, spki));
   return i >= 0
     ? `present, matches certificate ${i + 1} (${infos[i]?.subject ?? "?"})`
     : "present, matches NONE of the certificates in the file";

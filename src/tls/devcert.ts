@@ -7,7 +7,6 @@ import { hostname } from "node:os";
 import { isIP } from "node:net";
 import { join } from "node:path";
 import type { Logger } from "../observability/log.ts";
-import { selfSigned } from "./generate.ts";
 import { type CertInfo, loadTlsMaterial } from "./load.ts";
 import { writeCertificateFiles } from "./write.ts";
 
@@ -96,6 +95,8 @@ export async function ensureDevCertificate(
     });
     return { certFile, keyFile, caFile: certFile, generated: false, info };
   }
+  // The X.509 library (~15 MB, ~100 ms to load) is only needed to make a certificate.
+  const { selfSigned } = await import("./generate.ts");
   const gen = await selfSigned({
     commonName: want.dns.includes(hostname()) ? hostname() : "localhost",
     dnsNames: want.dns,

@@ -1,7 +1,8 @@
 /** PEM splitting and certificate facts (subject, SANs, validity, fingerprint, key type). */
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
 import { createHash } from "node:crypto";
+import { parseCertificatePem, type ParsedCertificate } from "./cert_der.ts";
+
+export type { ParsedCertificate } from "./cert_der.ts";
 
 /** What the service reports about one certificate. */
 export interface CertInfo {
@@ -55,20 +56,9 @@ export function isKeyLabel(label: string): boolean {
   return /(^|\s)PRIVATE KEY$/.test(label);
 }
 
-/** Parses one PEM certificate block (throws the library's error when it is not X.509). */
-export function parseCertificate(pem: string): x509.X509Certificate {
-  return new x509.X509Certificate(pem);
-}
-
-function keyTypeOf(cert: x509.X509Certificate): string {
-  const alg = cert.publicKey.algorithm as {
-    name: string;
-    namedCurve?: string;
-    modulusLength?: number;
-  };
-  if (alg.name === "ECDSA" || alg.name === "ECDH") return `ECDSA ${alg.namedCurve ?? ""}`.trim();
-  if (alg.name.startsWith("RSA")) return `RSA ${alg.modulusLength ?? ""}`.trim();
-  return alg.name;
+/** Parses one PEM certificate block (throws when it is not X.509). */
+export function parseCertificate(pem: string): ParsedCertificate {
+  return parseCertificatePem(pem);
 }
 
 function hexPairs(buf: Uint8Array): string {
@@ -76,24 +66,21 @@ function hexPairs(buf: Uint8Array): string {
 }
 
 /** The facts of a parsed certificate, days counted from `now`. */
-export function certInfo(cert: x509.X509Certificate, now: Date = new Date()): CertInfo {
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  const names = san?.names.items ?? [];
-  const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
-  const aki = cert.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId;
-  const der = new Uint8Array(cert.rawData);
+export function certInfo(cert: ParsedCertificate, now: Date = new Date()): CertInfo {
+  const ski = cert.subjectKeyId;
+  const aki = cert.authorityKeyId;
   return {
     subject: cert.subject,
     issuer: cert.issuer,
     serialNumber: cert.serialNumber.toLowerCase(),
-    dnsNames: names.filter((n) => n.type === "dns").map((n) => n.value),
-    ipAddresses: names.filter((n) => n.type === "ip").map((n) => n.value),
+    dnsNames: [...cert.dnsNames],
+    ipAddresses: [...cert.ipAddresses],
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,
     daysLeft: Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS),
-    fingerprint256: hexPairs(createHash("sha256").update(der).digest()),
-    keyType: keyTypeOf(cert),
-    isCA: cert.getExtension(x509.BasicConstraintsExtension)?.ca ?? false,
+    fingerprint256: hexPairs(createHash("sha256").update(cert.der).digest()),
+    keyType: cert.keyType,
+    isCA: cert.isCA,
     selfSigned: cert.subject === cert.issuer && (!ski || !aki || ski === aki),
   };
 }

@@ -70,7 +70,7 @@ function parseCerts(blocks: PemBlock[], file: string, role: FileRole, now: Date)
   return blocks.filter((b) => b.label === "CERTIFICATE").map((block, i) => {
     try {
       const cert = parseCertificate(block.text);
-      return { block, spki: new Uint8Array(cert.publicKey.rawData), info: certInfo(cert, now) };
+      return { block, spki: cert.spki, info: certInfo(cert, now) };
     } catch (e) {
       throw new TlsConfigError(
         role === CA ? "CA_FILE_INVALID" : "CERT_INVALID",
