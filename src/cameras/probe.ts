@@ -37,7 +37,6 @@ export interface ProberOptions {
   log: Logger;
 }
 
-/** Runs v4l2-ctl for each device; a missing binary is logged once and is not an error. */
 /** How many v4l2-ctl runs may be in flight at once. */
 export const PROBE_CONCURRENCY = 4;
 
@@ -61,6 +60,7 @@ class Slots {
   }
 }
 
+/** Runs v4l2-ctl for each device; a missing binary is logged once and is not an error. */
 export class V4l2Prober {
   #slots = new Slots(PROBE_CONCURRENCY);
   #missingLogged = false;
@@ -105,6 +105,7 @@ export class V4l2Prober {
         runProcess(v4l2ctlPath, args, {
           timeoutMs: timeoutSec * 1000,
           maxOutputBytes: 256 * 1024, // room for a long format list
+          processGroup: false, // v4l2-ctl spawns nothing; a group would make each spawn 4x dearer
         })
       );
       this.toolMissing = false;
