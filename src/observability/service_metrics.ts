@@ -1,6 +1,6 @@
 /** The service's Prometheus series (issue 5's list), on one registry. */
 import type { TLSSocket } from "node:tls";
-import type { NotificationHub } from "../rpc/hub.ts";
+import type { FanoutTiming, NotificationHub } from "../rpc/hub.ts";
 import { type Gauge, MetricsRegistry } from "./metrics.ts";
 
 type Rows = { labels?: Record<string, string>; value: number }[];
@@ -102,11 +102,57 @@ export class ServiceMetrics {
         return e ? [{ value: e.days_left }] : [];
       },
     );
+    this.#fanout(hub);
     r.gauge(
       "camera_service_process_resident_memory_bytes",
       "Resident memory of this process.",
       () => [{ value: process.memoryUsage().rss }],
     );
+  }
+
+  /** Notification fan-out timing: per fan-out histograms, and the last one exactly. */
+  #fanout(hub: NotificationHub): void {
+    const r = this.registry;
+    const seconds = r.histogram(
+      "camera_service_notification_fanout_seconds",
+      "Notification fan-out: from the event's emit until the last recipient session's frame " +
+        "was written to its socket (write callback), by event.",
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5],
+    );
+    const recipients = r.histogram(
+      "camera_service_notification_fanout_recipients",
+      "Sessions one notification was written to, by event.",
+      [1, 10, 100, 250, 500, 1000, 2500, 5000],
+    );
+    let last: FanoutTiming | null = null;
+    const lastRow = (pick: (t: FanoutTiming) => number) => () =>
+      last ? [{ labels: { event: last.event }, value: pick(last) }] : [];
+    r.gauge(
+      "camera_service_notification_last_fanout_timestamp_seconds",
+      "Unix time of the last fan-out's emit.",
+      lastRow((t) => t.emittedAtUnixMs / 1000),
+    );
+    r.gauge(
+      "camera_service_notification_last_fanout_queued_seconds",
+      "Last fan-out: emit until the last recipient's frame was handed to its socket (loop end).",
+      lastRow((t) => t.queuedMs / 1000),
+    );
+    r.gauge(
+      "camera_service_notification_last_fanout_seconds",
+      "Last fan-out: emit until the last recipient's frame was written (write callback).",
+      lastRow((t) => t.writtenMs / 1000),
+    );
+    r.gauge(
+      "camera_service_notification_last_fanout_recipients",
+      "Last fan-out: sessions it was written to.",
+      lastRow((t) => t.recipients),
+    );
+    hub.onFanout((t) => {
+      last = t;
+      const labels = { event: t.event };
+      seconds.observe(t.writtenMs / 1000, labels);
+      recipients.observe(t.recipients, labels);
+    });
   }
 
   #sourced(name: string, help: string, rows: () => Rows): Gauge {

@@ -2,12 +2,19 @@
 import type { Identity, SessionInfo } from "../api/types.ts";
 import { TokenBucket } from "../auth/ratelimit.ts";
 import type { Logger } from "../observability/log.ts";
+import type { Fanout } from "./fanout.ts";
 import { Subscription } from "./subscription.ts";
 
 /** Transport hooks the server gives a session. */
 export interface SessionTransport {
   /** Queue one text frame (a string, or its UTF-8 bytes); false when the peer is too slow. */
   send(text: string | Uint8Array): boolean;
+  /**
+   * Queue one fan-out notification (shared frame, shared write callback): the transport calls
+   * `fan.hold()` for a frame it hands to the socket and passes `fan.written` as that write's
+   * callback; false when the peer is too slow. Without it, `send(fan.data)` is used.
+   */
+  sendFanout?(fan: Fanout): boolean;
   close(code: number, reason: string): void;
 }
 
@@ -34,12 +41,28 @@ export class Session implements SessionInfo {
   /** Send a frame; a peer that cannot keep up is disconnected (1008) with a log line. */
   send(text: string | Uint8Array): void {
     if (this.closed) return;
-    if (!this.transport.send(text)) {
-      this.log.warn("slow consumer: outbound queue full, closing connection", {
-        remote: this.remote_address,
-      });
-      this.close(1008, "outbound queue full");
+    if (!this.transport.send(text)) this.#tooSlow();
+  }
+
+  /** Hand one fan-out notification to this session's socket (the hub's per-session step). */
+  deliver(fan: Fanout): void {
+    if (this.closed) return;
+    const t = this.transport;
+    let ok: boolean;
+    if (t.sendFanout) ok = t.sendFanout(fan);
+    else {
+      fan.hold();
+      ok = t.send(fan.data);
+      fan.written();
     }
+    if (!ok) this.#tooSlow();
+  }
+
+  #tooSlow(): void {
+    this.log.warn("slow consumer: outbound queue full, closing connection", {
+      remote: this.remote_address,
+    });
+    this.close(1008, "outbound queue full");
   }
 
   /** Send a JSON-RPC notification. */

@@ -31,11 +31,32 @@ export const TOPICS: Readonly<Record<string, TopicRule>> = {
 /** The default for an authenticated session: both notifications of the contract. */
 export const DEFAULT_TOPICS = ["camera_status_update", "recording_status_update"];
 
+/** Per event: null = every status, else the statuses wanted. Absent = not subscribed. */
+type EventSelector = Map<EventName, Set<string> | null>;
+
+function selectorOf(topics: Iterable<string>): EventSelector {
+  const sel: EventSelector = new Map();
+  for (const t of topics) {
+    const rule = TOPICS[t];
+    if (!rule) continue;
+    const cur = sel.get(rule.event);
+    if (cur === null) continue; // already every status
+    if (!rule.status) sel.set(rule.event, null);
+    else if (cur) cur.add(rule.status);
+    else sel.set(rule.event, new Set([rule.status]));
+  }
+  return sel;
+}
+
+const DEFAULT_SELECTOR = selectorOf(DEFAULT_TOPICS);
+
 export class Subscription {
   #topics = new Set<string>(DEFAULT_TOPICS);
   #filters: Record<string, string | number | boolean> = {};
   /** The filters as entries, kept beside them: matches() runs per session per event. */
   #filterEntries: [string, string | number | boolean][] = [];
+  /** The topics compiled per event (rebuilt on change; shared while still the default). */
+  #selector: EventSelector = DEFAULT_SELECTOR;
 
   get topics(): string[] {
     return [...this.#topics];
@@ -47,6 +68,7 @@ export class Subscription {
   /** Add topics (validated by the caller against TOPICS) and replace the filters when given. */
   subscribe(topics: string[], filters?: Record<string, string | number | boolean>): void {
     for (const t of topics) this.#topics.add(t);
+    this.#selector = selectorOf(this.#topics);
     if (filters) {
       this.#filters = { ...filters };
       this.#filterEntries = Object.entries(this.#filters);
@@ -58,24 +80,24 @@ export class Subscription {
     if (!topics || topics.length === 0) {
       const removed = this.topics;
       this.#topics.clear();
+      this.#selector = new Map();
       this.#filters = {};
       this.#filterEntries = [];
       return removed;
     }
-    return topics.filter((t) => this.#topics.delete(t));
+    const removed = topics.filter((t) => this.#topics.delete(t));
+    this.#selector = selectorOf(this.#topics);
+    return removed;
   }
 
   /** Whether an event should reach this session. */
   matches(event: EventName, payload: Record<string, unknown>): boolean {
-    for (const [key, want] of this.#filterEntries) {
-      if (payload[key] !== want) return false;
+    const statuses = this.#selector.get(event);
+    if (statuses === undefined) return false;
+    const filters = this.#filterEntries;
+    for (let i = 0; i < filters.length; i++) {
+      if (payload[filters[i][0]] !== filters[i][1]) return false;
     }
-    for (const t of this.#topics) {
-      const rule = TOPICS[t];
-      if (rule && rule.event === event && (!rule.status || rule.status === payload.status)) {
-        return true;
-      }
-    }
-    return false;
+    return statuses === null || statuses.has(payload.status as string);
   }
 }

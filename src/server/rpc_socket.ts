@@ -2,10 +2,12 @@
 import type { WebSocket } from "ws";
 import type { Logger } from "../observability/log.ts";
 import type { RpcEngine } from "../rpc/engine.ts";
+import type { Fanout } from "../rpc/fanout.ts";
 import type { NotificationHub } from "../rpc/hub.ts";
 import { Session } from "../rpc/session.ts";
 import type { WsConnectionInfo } from "./listener.ts";
 import { clientAddress } from "./proxy.ts";
+import { directSocket, wsTextFrame } from "./ws_frame.ts";
 
 export interface RpcSocketOptions {
   engine: RpcEngine;
@@ -34,14 +36,36 @@ export function attachRpcSocket(
     info.req.headers["x-forwarded-for"],
     opts.trustedProxies,
   );
+  // Frames handed to ws/the socket whose write has not been called back yet (max_send_queue).
   let pending = 0;
+  // Fan-outs among those, in write order: a socket calls its write callbacks in order, so one
+  // callback made here (not one closure per frame) finds its fan-out by shifting this queue.
+  const fanouts: Fanout[] = [];
+  const written = () => {
+    pending--;
+  };
+  const fanoutWritten = () => {
+    pending--;
+    fanouts.shift()?.written();
+  };
   const session = new Session(remote, info.certSubject, {
     send(text) {
       if (ws.readyState !== ws.OPEN) return true;
       if (pending >= opts.maxSendQueue) return false;
       pending++;
-      // Bytes go out as a text frame too (the hub shares one encoded notification).
-      ws.send(text, { binary: false }, () => pending--);
+      // Bytes go out as a text frame too.
+      ws.send(text, { binary: false }, written);
+      return true;
+    },
+    sendFanout(fan) {
+      if (ws.readyState !== ws.OPEN) return true;
+      if (pending >= opts.maxSendQueue) return false;
+      pending++;
+      fan.hold();
+      fanouts.push(fan);
+      const socket = directSocket(ws);
+      if (socket) socket.write(fan.framed(wsTextFrame), fanoutWritten);
+      else ws.send(fan.data, { binary: false }, fanoutWritten);
       return true;
     },
     close(code, reason) {
