@@ -50,6 +50,7 @@ export function parseLoadgenArgs(argv: string[]): { scenario: string; opts: Scen
       "rounds",
       "trigger-file",
       "trigger-rpc",
+      "metrics-url",
       "spawn",
     ],
   });
@@ -88,6 +89,7 @@ export function parseLoadgenArgs(argv: string[]): { scenario: string; opts: Scen
       rounds: Math.floor(num("rounds", 10, 1, 1000)),
       triggerFile: flags["trigger-file"] ? String(flags["trigger-file"]) : undefined,
       triggerRpc: flags["trigger-rpc"] ? String(flags["trigger-rpc"]) : undefined,
+      metricsUrl: flags["metrics-url"] ? String(flags["metrics-url"]) : undefined,
       spawnArgv,
     },
   };

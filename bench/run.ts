@@ -95,7 +95,8 @@ export function parsePlan(argv: string[]): BenchPlan {
     gclCs: quick ? [100] : [10, 100],
     churnC: 10,
     fanoutN: 1000,
-    fanoutRounds: quick ? 3 : 10,
+    // p99 over rounds: 30 rounds make it the max; from 100 on it is not.
+    fanoutRounds: quick ? 30 : 100,
     idleN: 1000,
     startupRounds: 3,
     scenarios,
@@ -296,8 +297,10 @@ async function main(): Promise<number> {
     }
     if (want("fanout")) {
       // The node:https + ws baselines broadcast on request: the fan-out floor of the stack.
+      // (--quick: the same-runtime one only, so every run has its reference.)
       const fanServers = servers.filter((x) =>
-        x.spec.kind === "service" || (!plan.quick && x.spec.broadcast)
+        x.spec.kind === "service" ||
+        (x.spec.broadcast && (!plan.quick || x.spec.runtime === "deno"))
       );
       for (const s of fanServers) {
         const report = await runLoadgen(rt, [
@@ -310,7 +313,12 @@ async function main(): Promise<number> {
           String(plan.fanoutRounds),
           ...(s.spec.broadcast
             ? ["--trigger-rpc", s.spec.broadcast]
-            : ["--trigger-file", s.spec.triggerFile!]),
+            : [
+              "--trigger-file",
+              s.spec.triggerFile!,
+              "--metrics-url",
+              `https://127.0.0.1:${s.ports.health}/metrics`,
+            ]),
           ...tokenArgs(s),
         ]);
         record(s.spec.name, "fanout", plan.fanoutN, 0, report);

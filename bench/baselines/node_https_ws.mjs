@@ -3,8 +3,10 @@
 // `deno run` execute the same file (the service's own stack, without the service).
 // Usage: node|deno run -A node_https_ws.mjs --cert FILE --key FILE [--port N] [--host H]
 // Prints one JSON line {"msg":"listening","ws_port":N} once it accepts connections.
-// A request with method "bench_broadcast" also sends one camera_status_update-sized
-// notification to every connected client (the fan-out floor for bench/scenarios/fanout.ts).
+// A request with method "bench_broadcast" sends one camera_status_update-sized notification
+// to every other connected client, the naive way (one ws.send per client), and answers once
+// the last write was called back, with the broadcast's timing measured like the service's
+// (bench/scenarios/fanout.ts): {emitted_at_unix_ms, queued_ms, written_ms, recipients}.
 import https from "node:https";
 import { readFileSync } from "node:fs";
 import process from "node:process";
@@ -28,7 +30,8 @@ const server = https.createServer({
 });
 const wss = new WebSocketServer({ server, perMessageDeflate: false });
 let broadcasts = 0;
-function broadcast() {
+function broadcast(requester, done) {
+  const t0 = performance.now();
   const frame = JSON.stringify({
     jsonrpc: "2.0",
     method: "camera_status_update",
@@ -45,7 +48,26 @@ function broadcast() {
       },
     },
   });
-  for (const c of wss.clients) c.send(frame);
+  let recipients = 0;
+  let outstanding = 1;
+  let queued = 0;
+  const written = () => {
+    if (--outstanding > 0) return;
+    done({
+      emitted_at_unix_ms: performance.timeOrigin + t0,
+      queued_ms: queued - t0,
+      written_ms: performance.now() - t0,
+      recipients,
+    });
+  };
+  for (const c of wss.clients) {
+    if (c === requester || c.readyState !== c.OPEN) continue;
+    recipients++;
+    outstanding++;
+    c.send(frame, written);
+  }
+  queued = performance.now();
+  written();
 }
 wss.on("connection", (ws) => {
   ws.on("message", (data) => {
@@ -58,8 +80,9 @@ wss.on("connection", (ws) => {
     } catch {
       // answer with id null, like a JSON-RPC parse error would
     }
-    ws.send(JSON.stringify({ jsonrpc: "2.0", result: "pong", id }));
-    if (method === "bench_broadcast") broadcast();
+    if (method === "bench_broadcast") {
+      broadcast(ws, (result) => ws.send(JSON.stringify({ jsonrpc: "2.0", result, id })));
+    } else ws.send(JSON.stringify({ jsonrpc: "2.0", result: "pong", id }));
   });
   ws.on("error", () => {});
 });

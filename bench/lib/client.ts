@@ -5,6 +5,7 @@
  * to a CA file.
  */
 import { readFileSync } from "node:fs";
+import { get } from "node:https";
 import WebSocket from "ws";
 
 /** How to reach the server. */
@@ -33,6 +34,39 @@ export class RpcCallError extends Error {
 
 const caCache = new Map<string, string>();
 
+function caOf(caFile?: string): string | undefined {
+  if (!caFile) return undefined;
+  const ca = caCache.get(caFile) ?? readFileSync(caFile, "utf8");
+  caCache.set(caFile, ca);
+  return ca;
+}
+
+/**
+ * GETs `url` over HTTPS (the service's /metrics) and resolves with the body; rejects on a
+ * non-200 answer or after `timeoutMs`. Verifies against `caFile` when given, else not (bench).
+ */
+export function fetchText(url: string, caFile?: string, timeoutMs = 5000): Promise<string> {
+  const ca = caOf(caFile);
+  return new Promise((resolve, reject) => {
+    const req = get(
+      url,
+      { ca, rejectUnauthorized: ca !== undefined, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const body = Buffer.concat(chunks).toString("utf8");
+          if (res.statusCode === 200) resolve(body);
+          else reject(new Error(`GET ${url}: HTTP ${res.statusCode}`));
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`GET ${url}: timed out`)));
+    req.on("error", reject);
+  });
+}
+
 /** One WebSocket connection with request/response matching. */
 export class RpcConnection {
   #ws: WebSocket;
@@ -57,11 +91,7 @@ export class RpcConnection {
 
   /** Opens a connection; rejects on TLS/HTTP/WebSocket failure or after `timeoutMs`. */
   static open(target: Target, timeoutMs = 10_000): Promise<RpcConnection> {
-    let ca: string | undefined;
-    if (target.caFile) {
-      ca = caCache.get(target.caFile) ?? readFileSync(target.caFile, "utf8");
-      caCache.set(target.caFile, ca);
-    }
+    const ca = caOf(target.caFile);
     const ws = new WebSocket(target.url, {
       perMessageDeflate: false,
       rejectUnauthorized: ca !== undefined,

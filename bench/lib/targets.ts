@@ -115,20 +115,25 @@ export function targetsTable(ctx: ReportContext, services: ServerSpec[]): string
       result: verdict(accept, 500, false, " ms"),
     });
     const fan = runs.find((x) => x.server === s.name && x.scenario === "fanout");
-    const last = fan ? field(fan.report, "trigger_to_last.p99_ms") : null;
-    const spread = fan ? field(fan.report, "first_to_last.p99_ms") : null;
+    const got = (name: string) => fan ? field(fan.report, name) : null;
     const fanBare = runs.find((x) => x.server === s.baseline && x.scenario === "fanout");
-    const floor = fanBare ? field(fanBare.report, "first_to_last.p99_ms") : null;
+    const bareGot = (name: string) => fanBare ? field(fanBare.report, name) : null;
+    // The target's quantity: from the service's emit until the last session has it.
+    const received = got("emit_to_last_received.p99_ms");
     v.push({
-      target:
-        `fan-out to ${ctx.plan.fanoutN}: last delivered ≤ 50 ms (p99 over rounds), from the trigger`,
+      target: `fan-out to ${ctx.plan.fanoutN}: last delivered ≤ 50 ms (p99 over rounds), ` +
+        "from the emit",
       server: s.name,
       measured: fan?.report.error
         ? `error: ${clean(fan.report.error, 100)}`
-        : `${fmt(last, 1)} ms (first→last ${fmt(spread, 1)} ms; same-stack bare broadcast ` +
-          `first→last ${fmt(floor, 1)} ms)`,
+        : `emit→last received ${fmt(received, 1)} ms (emit→written ${
+          fmt(got("emit_to_written.p99_ms"), 1)
+        } ms; trigger→last, with discovery, ${fmt(got("trigger_to_last.p99_ms"), 1)} ms; ` +
+          `same-stack bare broadcast: emit→last received ${
+            fmt(bareGot("emit_to_last_received.p99_ms"), 1)
+          } ms, emit→written ${fmt(bareGot("emit_to_written.p99_ms"), 1)} ms)`,
       goal: "≤ 50 ms",
-      result: verdict(last, 50, false, " ms"),
+      result: verdict(received, 50, false, " ms"),
     });
   }
   const snap = ctx.snapshot;

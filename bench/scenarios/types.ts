@@ -23,6 +23,8 @@ export interface ScenarioOptions {
   triggerFile?: string;
   /** Fan-out trigger for the bare baseline: a method that makes it broadcast. */
   triggerRpc?: string;
+  /** Fan-out: the service's Prometheus /metrics URL (its own timing of each fan-out). */
+  metricsUrl?: string;
   /** Start-up: the server command line; environment is inherited. */
   spawnArgv?: string[];
 }
