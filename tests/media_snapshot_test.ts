@@ -12,6 +12,25 @@ import { ffprobeVideo, missingTools, publishTestPattern, startRtspServer } from 
 const skipRtsp = missingTools(["ffmpeg", "ffprobe", "rtsp-server-perl"], "real-RTSP snapshot tests")
   .length > 0;
 
+/**
+ * Decode `file` completely with ffmpeg: decoder complaints (stderr) and the luma range. A
+ * whole picture of the test pattern spans black to white; a frame concealed from missing
+ * references (decoded before a keyframe) would be flat grey.
+ */
+async function decodeImage(file: string): Promise<{ errors: string; ymin: number; ymax: number }> {
+  const out = await new Deno.Command("ffmpeg", {
+    args: ["-v", "error", "-i", file, "-vf", "signalstats,metadata=print:file=-", "-f", "null"]
+      .concat("-"),
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  const num = (k: string) => Number(new RegExp(`signalstats\\.${k}=(\\d+)`).exec(text)?.[1]);
+  return {
+    errors: new TextDecoder().decode(out.stderr).trim(),
+    ymin: num("YMIN"),
+    ymax: num("YMAX"),
+  };
+}
+
 /** An "ffmpeg" that logs each invocation, then runs the real one. */
 async function countingFfmpeg(dir: string): Promise<{ path: string; runs(): Promise<number> }> {
   const path = join(dir, "ffmpeg-counting.sh");
@@ -61,6 +80,12 @@ Deno.test({
           0xd9,
         ]);
         assert.deepEqual(await imageSize(file), { width: 640, height: 480, type: "jpeg" });
+        const decoded = await decodeImage(file);
+        assert.equal(decoded.errors, "", "the JPEG decodes cleanly");
+        assert.ok(
+          decoded.ymin < 40 && decoded.ymax > 200,
+          `a whole picture: ${JSON.stringify(decoded)}`,
+        );
         assert.ok(r.download_url?.startsWith(`/files/snapshots/${r.filename}?expires=`));
         assert.deepEqual(seen.at(-1), {
           name: "snapshot_taken",
@@ -80,6 +105,7 @@ Deno.test({
           assert.equal(r.filename, "front door.png");
           const file = join(config.snapshots.directory, r.filename);
           assert.deepEqual(await imageSize(file), { width: 640, height: 480, type: "png" });
+          assert.equal((await decodeImage(file)).errors, "", "the PNG decodes cleanly");
           assert.equal(r.file_size, (await stat(file)).size);
           const again = await svc.take("camera0", { filename: "front door.png" });
           assert.equal(again.filename, "front door_1.png", "existing name gets a numbered suffix");

@@ -40,6 +40,16 @@ export function v4l2InputArgs(
   return args;
 }
 
+/**
+ * `-force_key_frames` for a keyframe at least every `seconds` of stream time, or [] for 0.
+ * Readers joining the stream (snapshots, new viewers) can decode nothing before a keyframe, so
+ * this bounds their wait whatever the camera's frame rate (`-g` counts frames).
+ */
+export function keyframeArgs(seconds: number): string[] {
+  if (!(seconds > 0)) return [];
+  return ["-force_key_frames", quoteArg(`expr:gte(t,n_forced*${seconds})`)];
+}
+
 /** ffmpeg output arguments: browser-playable H.264 by default, then RTSP into MediaMTX. */
 export function encoderArgs(config: PublishConfig): string[] {
   const e = config.camera.encoder;
@@ -51,6 +61,7 @@ export function encoderArgs(config: PublishConfig): string[] {
     if (e.pix_fmt) args.push("-pix_fmt", quoteArg(e.pix_fmt));
     if (e.bitrate) args.push("-b:v", quoteArg(e.bitrate));
     if (e.gop > 0) args.push("-g", String(e.gop));
+    args.push(...keyframeArgs(e.keyframe_interval));
   }
   args.push("-an", "-f", "rtsp", "rtsp://localhost:$RTSP_PORT/$MTX_PATH");
   return args;

@@ -85,6 +85,7 @@ export function defaultConfig(): Config {
         pix_fmt: "yuv420p",
         bitrate: "2M",
         gop: 25,
+        keyframe_interval: 0.5,
         input_format: "",
         video_size: "",
         framerate: 0,

@@ -189,8 +189,14 @@ camera:
     pix_fmt: yuv420p
     # Target bit rate (ffmpeg syntax: 2M, 1500k, 800000). Env: CAMERA_SERVICE_CAMERA_ENCODER_BITRATE.
     bitrate: 2M
-    # Keyframe interval, frames. Env: CAMERA_SERVICE_CAMERA_ENCODER_GOP.
+    # Longest keyframe interval, frames (-g). Env: CAMERA_SERVICE_CAMERA_ENCODER_GOP.
     gop: 25
+    # A keyframe at least every this many seconds, whatever the frame rate (-force_key_frames);
+    # 0 = only gop. A new reader (snapshot, viewer) decodes nothing before a keyframe, so this
+    # bounds its wait: take_snapshot takes the fixed cost plus up to this long. Shorter costs
+    # picture quality at the same bit rate (more I-frames). Not applied with codec copy.
+    # Env: CAMERA_SERVICE_CAMERA_ENCODER_KEYFRAME_INTERVAL.
+    keyframe_interval: 0.5
     # V4L2 input format asked of the device (e.g. mjpeg, yuyv422); "" = device default.
     # Env: CAMERA_SERVICE_CAMERA_ENCODER_INPUT_FORMAT.
     input_format: ""

@@ -112,6 +112,7 @@ export const RULES: Record<string, Rule> = {
     patternText: "a bit rate such as 2M, 1500k or 800000",
   },
   "camera.encoder.gop": { kind: "int", min: 1 },
+  "camera.encoder.keyframe_interval": { kind: "number", min: 0, max: 60 },
   "camera.encoder.video_size": {
     kind: "string",
     pattern: /^([1-9][0-9]*x[1-9][0-9]*)?$/,

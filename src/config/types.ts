@@ -46,8 +46,10 @@ export interface EncoderConfig {
   profile: string;
   pix_fmt: string;
   bitrate: string;
-  /** Keyframe interval in frames. */
+  /** Longest keyframe interval in frames (-g). */
   gop: number;
+  /** Seconds between forced keyframes whatever the frame rate; 0 = only `gop`. */
+  keyframe_interval: number;
   /** V4L2 input format requested from the device ("" = device default), e.g. mjpeg. */
   input_format: string;
   /** "" = device default, else WIDTHxHEIGHT. */
