@@ -5,7 +5,8 @@
  *                                         [--minify] [--no-code-cache] [--no-strip]
  *                                         [--node /path/to/node]
  *
- * 1. esbuild bundle → <out>/camera-service.cjs (CommonJS, node20, build info defined)
+ * 1. esbuild bundle → <out>/camera-service.cjs (CommonJS, node20, build info defined; comments
+ *    and whitespace dropped, ASCII only; --minify also shortens identifiers)
  * 2. Node single executable → <out>/camera-service (offline: node + node_modules/postject)
  * 3. `deno compile` → <out>/camera-service-deno when DENORT_BIN is set (or --deno: one try)
  * <out>/build-info.json records the stamp, sizes, timings and the source hash.

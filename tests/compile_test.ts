@@ -292,3 +292,26 @@ test("bundle - top-level await and import.meta.main outside the entry are clear 
     await Deno.remove(main.dir, { recursive: true });
   }
 });
+
+test("bundle - the output is ASCII, without comments, and behaves the same", async () => {
+  const b = await bundleFixture({
+    "a.ts": `// Durations like 5µs → microseconds.
+const re = /(\\d+)(ms|µs)/;
+const id = /[µ😀]/u;
+const escaped = /\\µ/; // an identity escape (Annex B)
+console.log(JSON.stringify([re.exec("5µs")?.[2], id.test("😀"), escaped.test("µ"), "naïve"]));\n`,
+  });
+  try {
+    assert.equal(b.error, null);
+    const code = await Deno.readTextFile(b.out);
+    assert.ok(
+      !/[\u0080-\uffff]/.test(code),
+      "one non-ASCII character makes V8 hold it twice as big",
+    );
+    assert.ok(!code.includes("microseconds"), "comments are dropped");
+    const run = await new Deno.Command("node", { args: [b.out], stdout: "piped" }).output();
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(run.stdout)), ["µs", true, true, "naïve"]);
+  } finally {
+    await Deno.remove(b.dir, { recursive: true });
+  }
+});
