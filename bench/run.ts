@@ -311,14 +311,12 @@ async function main(): Promise<number> {
           String(plan.fanoutN),
           "--rounds",
           String(plan.fanoutRounds),
-          ...(s.spec.broadcast
-            ? ["--trigger-rpc", s.spec.broadcast]
-            : [
-              "--trigger-file",
-              s.spec.triggerFile!,
-              "--metrics-url",
-              `https://127.0.0.1:${s.ports.health}/metrics`,
-            ]),
+          ...(s.spec.broadcast ? ["--trigger-rpc", s.spec.broadcast] : [
+            "--trigger-file",
+            s.spec.triggerFile!,
+            "--metrics-url",
+            `https://127.0.0.1:${s.ports.health}/metrics`,
+          ]),
           ...tokenArgs(s),
         ]);
         record(s.spec.name, "fanout", plan.fanoutN, 0, report);
