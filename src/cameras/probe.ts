@@ -1,4 +1,5 @@
 /** Probes one V4L2 node with `v4l2-ctl`: is it a camera, what is it called, what can it do. */
+import { availableParallelism } from "node:os";
 import type { Logger } from "../observability/log.ts";
 import { isNotFound, lastLine, runProcess } from "../util/process.ts";
 import {
@@ -37,8 +38,12 @@ export interface ProberOptions {
   log: Logger;
 }
 
-/** How many v4l2-ctl runs may be in flight at once. */
-export const PROBE_CONCURRENCY = 4;
+/**
+ * How many v4l2-ctl runs may be in flight at once: 4, or fewer on a box with fewer cores. At
+ * boot the probes compete with the first TLS handshakes for the CPU (bench, 2 cores, 16
+ * cameras: first WSS accept 360 ms after the port opened with 4 at once, 160 ms with 2).
+ */
+export const PROBE_CONCURRENCY = Math.max(1, Math.min(4, availableParallelism()));
 
 /** A counting semaphore: `run(fn)` waits for a free slot. */
 class Slots {
