@@ -1,0 +1,51 @@
+/**
+ * What `serve` loads before it listens: the static import graph of mod.ts plus the serve command.
+ * Code only some paths need stays behind dynamic imports (measured at start: @peculiar/x509
+ * ~100 ms and ~12 MB, the console bundle ~1.7 MB of strings).
+ */
+import assert from "node:assert/strict";
+
+interface Dep {
+  code?: { specifier: string };
+  isDynamic?: boolean;
+}
+interface InfoModule {
+  specifier: string;
+  dependencies?: Dep[];
+}
+
+const ROOT = new URL("../", import.meta.url);
+
+async function staticGraph(entries: string[]): Promise<Set<string>> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "mod.ts"],
+    cwd: ROOT.pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: InfoModule[] };
+  const bySpec = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const todo = entries.map((e) => new URL(e, ROOT).href);
+  while (todo.length) {
+    const s = todo.pop()!;
+    if (seen.has(s)) continue;
+    seen.add(s);
+    for (const d of bySpec.get(s)?.dependencies ?? []) {
+      if (d.code && !d.isDynamic) todo.push(d.code.specifier);
+    }
+  }
+  return seen;
+}
+
+Deno.test("startup graph - serve loads no X.509 library, certificate generator or console bundle", async () => {
+  const graph = await staticGraph(["mod.ts", "src/cli/serve_cmd.ts"]);
+  assert.ok([...graph].some((s) => s.endsWith("/src/service.ts")), "the walk reaches the service");
+  assert.ok([...graph].some((s) => s.includes("/node_modules/ws/")), "and its npm packages");
+  const unwanted = [...graph].filter((s) =>
+    /node_modules\/(@peculiar|reflect-metadata|ajv)\/|\/src\/tls\/generate\.ts$|\/src\/http\/console_assets\.ts$|\/src\/cli\/(cert|token|apikey|rpc|config)_cmd\.ts$/
+      .test(s)
+  );
+  assert.deepEqual(unwanted, []);
+});
