@@ -145,7 +145,10 @@ export function targetsTable(ctx: ReportContext, services: ServerSpec[]): string
       : snap.p50_ms === null
       ? `error: ${clean(snap.error ?? "no snapshot succeeded", 100)}`
       : `p50 ${snap.p50_ms} ms, p90 ${snap.p90_ms} ms, max ${snap.max_ms} ms (${snap.ok}/${snap.rounds} ok); ` +
-        `bare ffmpeg, same arguments and stream, p50 ${snap.bare_p50_ms ?? "–"} ms`,
+        `bare ffmpeg on the same stream p50: the service's arguments ${
+          snap.bare_p50_ms ?? "–"
+        } ms, ` +
+        `naive \`-i URL -frames:v 1\` ${snap.bare_naive_p50_ms ?? "–"} ms`,
     goal: "< 700 ms",
     result: snap?.p50_ms != null ? verdict(snap.p50_ms, 700, false, " ms") : "not measured",
   });
