@@ -10,7 +10,7 @@
  */
 import { measureSnapshots, type SnapshotReport } from "./scenarios/snapshot.ts";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadavg } from "node:os";
 import process from "node:process";
@@ -381,6 +381,7 @@ async function main(): Promise<number> {
     notes,
     profiles,
     snapshot,
+    analysis: plan.quick ? undefined : readAnalysis(),
   });
   console.log(md);
   if (plan.out) {
@@ -406,3 +407,12 @@ function versions(denoPath: string): Record<string, string> {
 }
 
 if (import.meta.main) process.exit(await main());
+
+/** bench/ANALYSIS.md (the hand-written account of the misses), or undefined. */
+function readAnalysis(): string | undefined {
+  try {
+    return readFileSync(new URL("./ANALYSIS.md", import.meta.url), "utf8");
+  } catch {
+    return undefined;
+  }
+}

@@ -44,6 +44,11 @@ export interface ReportContext {
   profiles?: ProfiledRun[];
   /** take_snapshot latency from a live stream (scenario "snapshot"). */
   snapshot?: SnapshotReport;
+  /**
+   * The hand-written account of the targets missed (bench/ANALYSIS.md: by how much, what the
+   * profiles show), placed under the targets table. Written against a full run's numbers.
+   */
+  analysis?: string;
 }
 
 const DENO_SERVE = "bare Deno.serve";
@@ -96,6 +101,14 @@ export function renderReport(ctx: ReportContext): string {
   out.push("## Targets (issue 6)", "");
   out.push(targetsTable(ctx, services));
   out.push("");
+  if (ctx.analysis?.trim()) {
+    out.push(
+      "## The targets missed: where the gap is (bench/ANALYSIS.md)",
+      "",
+      ctx.analysis.trim().replace(/^#\s.*\n+/, ""),
+      "",
+    );
+  }
 
   const pingCs = plan.pingCs.filter((c) =>
     runs.some((r) => r.scenario === "ping" && r.connections === c)
