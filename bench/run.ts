@@ -1,17 +1,19 @@
 /**
  * `deno task bench [--quick] [--scenario a,b] [--duration s] [--client node|deno] [--out file]
  *                  [--exe path | --build-exe]`
+ * `deno task bench --render bench/.tmp/last-run.json` renders a saved run again (e.g. after
+ * bench/ANALYSIS.md, the account of the missed targets, was brought up to date).
  *
  * Starts each server in its own process (bare Deno.serve, bare node:https + ws under Deno and
  * under Node, the service under `deno run`, and the single executable when dist/camera-service
  * exists), drives it with the load generator in another process, and prints/writes the
  * comparison (bench/RESULTS.md for full runs; --quick writes only with --out).
- * Scenarios: startup, idle, ping, get_camera_list, authenticate, fanout.
+ * Scenarios: startup, idle, ping, get_camera_list, authenticate, fanout, snapshot.
  */
 import { measureSnapshots, type SnapshotReport } from "./scenarios/snapshot.ts";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { loadavg } from "node:os";
 import process from "node:process";
 import { CliUsageError, parseFlags } from "../src/cli/types.ts";
@@ -19,7 +21,7 @@ import { makeFixture } from "./lib/fixture.ts";
 import { loadgenRuntime, runLoadgen } from "./lib/loadgen_proc.ts";
 import { machine } from "./lib/procstat.ts";
 import { type ProfiledRun, profileServer } from "./lib/profile_run.ts";
-import { renderReport } from "./lib/report.ts";
+import { renderReport, type ReportContext } from "./lib/report.ts";
 import {
   findExecutable,
   freePort,
@@ -54,6 +56,8 @@ export interface BenchPlan {
   buildExe: boolean;
   /** Profile the service (deno run) under ping/get_camera_list/authenticate load at the end. */
   profile: boolean;
+  /** Render this saved run (JSON written by an earlier run) instead of running. */
+  render?: string;
 }
 
 const ALL = [
@@ -69,7 +73,7 @@ const ALL = [
 /** Parses the command line into a plan. */
 export function parsePlan(argv: string[]): BenchPlan {
   const { flags, rest } = parseFlags(argv, {
-    strings: ["scenario", "duration", "client", "out", "exe"],
+    strings: ["scenario", "duration", "client", "out", "exe", "render"],
     booleans: ["quick", "build-exe", "profile", "no-profile"],
   });
   if (rest.length) throw new CliUsageError(`unexpected argument ${rest[0]}`);
@@ -109,6 +113,7 @@ export function parsePlan(argv: string[]): BenchPlan {
     exe: flags.exe ? String(flags.exe) : undefined,
     buildExe: flags["build-exe"] === true,
     profile: flags["no-profile"] === true ? false : flags.profile === true || !quick,
+    render: flags.render ? String(flags.render) : undefined,
   };
 }
 
@@ -146,6 +151,7 @@ async function main(): Promise<number> {
     console.error(`error: ${e instanceof Error ? e.message : e}`);
     return 2;
   }
+  if (plan.render) return renderSaved(plan.render, plan.out);
   const started = new Date();
   const load0 = loadavg();
   const denoPath = Deno.execPath();
@@ -365,7 +371,7 @@ async function main(): Promise<number> {
     await Promise.all(servers.map((s) => s.stop()));
     fixture.cleanup();
   }
-  const md = renderReport({
+  const ctx: ReportContext = {
     started,
     finished: new Date(),
     machine: machine(),
@@ -381,17 +387,42 @@ async function main(): Promise<number> {
     notes,
     profiles,
     snapshot,
-    analysis: plan.quick ? undefined : readAnalysis(),
-  });
+  };
+  // Kept so the report can be rendered again (--render) after bench/ANALYSIS.md is updated.
+  const saved = new URL(".tmp/last-run.json", import.meta.url).pathname;
+  mkdirSync(dirname(saved), { recursive: true });
+  writeFileSync(
+    saved,
+    JSON.stringify({ ...ctx, plan: { ...plan, scenarios: [...plan.scenarios] } }),
+  );
+  progress(`raw results in ${saved}`);
+  writeReport(ctx, plan.out, denoPath);
+  return 0;
+}
+
+/** Renders `ctx` (with bench/ANALYSIS.md for full runs), prints it, and writes it to `out`. */
+function writeReport(ctx: ReportContext, out: string | null, denoPath: string): void {
+  const md = renderReport({ ...ctx, analysis: ctx.plan.quick ? undefined : readAnalysis() });
   console.log(md);
-  if (plan.out) {
-    writeFileSync(plan.out, md);
-    try {
-      // Keep the written file `deno fmt --check` clean (tables are aligned by the formatter).
-      execFileSync(denoPath, ["fmt", "--quiet", plan.out], { stdio: "ignore" });
-    } catch { /* formatting is cosmetic */ }
-    progress(`wrote ${plan.out}`);
-  }
+  if (!out) return;
+  writeFileSync(out, md);
+  try {
+    // Keep the written file `deno fmt --check` clean (tables are aligned by the formatter).
+    execFileSync(denoPath, ["fmt", "--quiet", out], { stdio: "ignore" });
+  } catch { /* formatting is cosmetic */ }
+  progress(`wrote ${out}`);
+}
+
+/** `--render FILE`: the report of a saved run (bench/.tmp/last-run.json), rendered again. */
+function renderSaved(file: string, out: string | null): number {
+  const raw = JSON.parse(readFileSync(file, "utf8"));
+  const ctx: ReportContext = {
+    ...raw,
+    started: new Date(raw.started),
+    finished: new Date(raw.finished),
+    plan: { ...raw.plan, scenarios: new Set(raw.plan.scenarios) },
+  };
+  writeReport(ctx, out === null ? null : out, Deno.execPath());
   return 0;
 }
 
