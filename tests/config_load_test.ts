@@ -2,11 +2,16 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defaultConfig } from "../src/config/defaults.ts";
-import { EMBEDDED_CONFIG_YAML } from "../src/config/embedded.ts";
+import {
+  EMBEDDED_CONFIG_LINES,
+  EMBEDDED_CONFIG_YAML,
+  embeddedConfigValue,
+} from "../src/config/embedded.ts";
 import { envVarName, envVarTable } from "../src/config/env.ts";
 import { ConfigError } from "../src/config/errors.ts";
 import { EMBEDDED_SOURCE, loadConfig, resolveConfig } from "../src/config/load.ts";
 import { resolveConfigPaths } from "../src/config/paths.ts";
+import { parseYaml } from "../src/config/yaml.ts";
 import { renderEmbedded } from "../scripts/gen-embedded-config.ts";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -35,7 +40,7 @@ Deno.test("config embedded - src/config/embedded.ts is in sync with config/camer
   assert.equal(
     EMBEDDED_CONFIG_YAML,
     yaml,
-    "run: deno run --allow-read --allow-write scripts/gen-embedded-config.ts",
+    "run: deno run --allow-read --allow-write --allow-env scripts/gen-embedded-config.ts",
   );
   assert.equal(readFileSync(join(root, "src/config/embedded.ts"), "utf8"), renderEmbedded(yaml));
 });
@@ -47,6 +52,41 @@ Deno.test("config embedded - the default YAML loads to exactly defaultConfig()",
     assert.deepEqual(loaded.notes, []);
     assert.deepEqual(loaded.config, resolveConfigPaths(defaultConfig(), dir));
   });
+});
+
+Deno.test("config embedded - the pre-parsed default is the YAML's value, a fresh copy per call", () => {
+  const doc = parseYaml(EMBEDDED_CONFIG_YAML, "embedded default config");
+  assert.deepEqual(doc.problems, []);
+  assert.deepEqual(embeddedConfigValue(), doc.value);
+  const a = embeddedConfigValue() as { server: { port: number } };
+  a.server.port = 1;
+  assert.equal((embeddedConfigValue() as { server: { port: number } }).server.port, 8002);
+});
+
+Deno.test("config embedded - every key's line is the one the YAML parser reports", () => {
+  const doc = parseYaml(EMBEDDED_CONFIG_YAML, "embedded default config");
+  const paths = Object.keys(EMBEDDED_CONFIG_LINES);
+  assert.ok(paths.includes("server.port") && paths.includes("camera.device_range[1]"));
+  for (const path of paths) {
+    assert.equal(`embedded default config line ${EMBEDDED_CONFIG_LINES[path]}`, doc.originOf(path));
+  }
+});
+
+Deno.test("config embedded - a problem in an overridden default names its line, as a file would", async () => {
+  const doc = parseYaml(EMBEDDED_CONFIG_YAML, "embedded default config");
+  const e = await loadError(loadConfig({
+    env: {},
+    overrides: { server: { port: 70000 }, camera: { device_range: [0, -1] } } as never,
+  }));
+  assert.equal(e.source, EMBEDDED_SOURCE);
+  const port = e.problems.find((p) => p.path === "server.port");
+  assert.ok(port, JSON.stringify(e.problems));
+  assert.equal(port.origin, doc.originOf("server.port"));
+  assert.match(port.origin ?? "", /^embedded default config line \d+$/);
+  const range = e.problems.find((p) => p.path === "camera.device_range");
+  assert.equal(range?.origin, doc.originOf("camera.device_range"));
+  const env = await loadError(loadConfig({ env: { CAMERA_SERVICE_SERVER_PORT: "70000" } }));
+  assert.equal(env.problems[0].origin, "env CAMERA_SERVICE_SERVER_PORT");
 });
 
 Deno.test("config defaults - derived paths come from data_dir, relative to the cwd", async () => {

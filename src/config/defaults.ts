@@ -9,7 +9,7 @@
  * paths are absolute and derived ones filled in (see `resolveConfigPaths` in `paths.ts`).
  *
  * Adding a key: add it to `types.ts`, here, to `config/camera-service.yaml` (commented), then
- * run `deno run --allow-read --allow-write scripts/gen-embedded-config.ts`.
+ * run `deno run --allow-read --allow-write --allow-env scripts/gen-embedded-config.ts`.
  */
 import type { Config } from "./types.ts";
 
