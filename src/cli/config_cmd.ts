@@ -1,5 +1,4 @@
 /** `config check`: load and validate the configuration, print it with secrets masked. */
-import { stringify } from "yaml";
 import { ConfigError, formatProblem } from "../config/errors.ts";
 import { loadConfig } from "../config/load.ts";
 import { maskConfig } from "../config/mask.ts";
@@ -47,6 +46,7 @@ export const configCommand: CliCommand = async (args, ctx) => {
       ctx.out(`# configuration is valid`);
       ctx.out(`# source: ${loaded.source}`);
       for (const note of loaded.notes) ctx.out(`# note: ${note}`);
+      const { stringify } = await import("yaml"); // only this output needs the YAML package
       ctx.out(stringify(masked, { lineWidth: 0 }).trimEnd());
     }
     return 0;
