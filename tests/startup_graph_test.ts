@@ -1,7 +1,8 @@
 /**
  * What `serve` loads before it listens: the static import graph of mod.ts plus the serve command.
  * Code only some paths need stays behind dynamic imports (measured at start: @peculiar/x509
- * ~100 ms and ~12 MB, the console bundle ~1.7 MB of strings).
+ * ~100 ms and ~12 MB, the console bundle ~1.7 MB of strings; importing `yaml` and parsing the
+ * default config with it 60–110 ms and ~9 MB, so the embedded default comes pre-parsed).
  */
 import assert from "node:assert/strict";
 
@@ -46,6 +47,19 @@ Deno.test("startup graph - serve loads no X.509 library, certificate generator o
   const unwanted = [...graph].filter((s) =>
     /node_modules\/(@peculiar|reflect-metadata|ajv)\/|\/src\/tls\/generate\.ts$|\/src\/http\/console_assets\.ts$|\/src\/cli\/(cert|token|apikey|rpc|config)_cmd\.ts$/
       .test(s)
+  );
+  assert.deepEqual(unwanted, []);
+});
+
+Deno.test("startup graph - serve loads no YAML parser (the embedded default is pre-parsed)", async () => {
+  const graph = await staticGraph(["mod.ts", "src/cli/serve_cmd.ts"]);
+  assert.ok(
+    [...graph].some((s) => s.endsWith("/src/config/load.ts")),
+    "the walk reaches the loader",
+  );
+  assert.ok([...graph].some((s) => s.endsWith("/src/config/embedded.ts")), "and the default");
+  const unwanted = [...graph].filter((s) =>
+    /node_modules\/yaml\/|^npm:\/?yaml@|\/src\/config\/yaml\.ts$/.test(s)
   );
   assert.deepEqual(unwanted, []);
 });
