@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { parseCurrent, parseFormats, parseInfo, summarize } from "../src/cameras/v4l2.ts";
+import {
+  parseCurrent,
+  parseFormats,
+  parseInfo,
+  splitSections,
+  summarize,
+} from "../src/cameras/v4l2.ts";
 import { FIXTURES } from "./cameras_helpers.ts";
 
 const fixture = (name: string) => Deno.readTextFile(`${FIXTURES}${name}`);
@@ -66,7 +72,8 @@ Deno.test("v4l2 summarize - unique resolutions largest first, whole fps", async 
 });
 
 Deno.test("v4l2 parseCurrent - format and frame rate", async () => {
-  assert.deepEqual(parseCurrent(await fixture("uvc-capture-fmt-parm.txt")), {
+  const text = (await fixture("uvc-capture-fmt.txt")) + (await fixture("uvc-capture-parm.txt"));
+  assert.deepEqual(parseCurrent(text), {
     width: 640,
     height: 480,
     fourcc: "YUYV",
@@ -90,4 +97,62 @@ Deno.test("v4l2 parseInfo - a memory-to-memory codec node is not a camera", () =
     "Extended Pix Format",
   ]);
   assert.equal(info.videoCapture, false);
+});
+
+Deno.test("v4l2 splitSections - the combined run of a capture node splits into its four sections", async () => {
+  const s = splitSections(await fixture("uvc-capture-probe.txt"));
+  assert.equal(s.info, await fixture("uvc-capture-info.txt").then((t) => t.split("Media ")[0]));
+  assert.equal(s.format, await fixture("uvc-capture-fmt.txt"));
+  assert.equal(s.parm, await fixture("uvc-capture-parm.txt"));
+  assert.equal(s.formats, await fixture("uvc-capture-formats.txt"));
+  assert.deepEqual(s.failed, []);
+  assert.equal(parseInfo(s.info!).card, "HD Pro Webcam C920");
+  assert.deepEqual(parseFormats(s.formats!).map((f) => f.fourcc), ["YUYV", "MJPG"]);
+  assert.deepEqual(parseCurrent(s.format! + s.parm!), {
+    width: 640,
+    height: 480,
+    fourcc: "YUYV",
+    fps: 30,
+  });
+});
+
+Deno.test("v4l2 splitSections - a failed optional ioctl is reported and the other sections kept", async () => {
+  const s = splitSections(await fixture("uvc-capture-noparm-probe.txt"));
+  assert.deepEqual(s.failed, ["VIDIOC_G_PARM: failed: Inappropriate ioctl for device"]);
+  assert.equal(s.parm, null);
+  assert.equal(parseInfo(s.info!).videoCapture, true);
+  assert.deepEqual(parseCurrent(s.format!), { width: 640, height: 480, fourcc: "YUYV" });
+  assert.equal(parseFormats(s.formats!).length, 2);
+});
+
+Deno.test("v4l2 splitSections - metadata node: not capture, both get ioctls failed, no formats", async () => {
+  const s = splitSections(await fixture("uvc-metadata-probe.txt"));
+  assert.equal(parseInfo(s.info!).videoCapture, false);
+  assert.deepEqual(s.failed, [
+    "VIDIOC_G_FMT: failed: Invalid argument",
+    "VIDIOC_G_PARM: failed: Inappropriate ioctl for device",
+  ]);
+  assert.equal(s.format, null);
+  assert.deepEqual(parseFormats(s.formats!), []);
+});
+
+Deno.test("v4l2 splitSections - independent of section order, libv4l2 header, CRLF", async () => {
+  const parts = ["formats", "parm", "info", "fmt"].map((p) => fixture(`uvc-capture-${p}.txt`));
+  const text = (await Promise.all(parts)).join("")
+    .replace("Driver Info:", "Driver Info (using libv4l2):").replaceAll("\n", "\r\n");
+  const s = splitSections(text);
+  assert.equal(parseInfo(s.info!).card, "HD Pro Webcam C920");
+  assert.equal(parseInfo(s.info!).videoCapture, true);
+  assert.equal(parseCurrent(s.format! + s.parm!).fps, 30);
+  assert.equal(summarize(parseFormats(s.formats!)).resolutions[0], "1920x1080");
+});
+
+Deno.test("v4l2 splitSections - an open failure gives no sections", async () => {
+  assert.deepEqual(splitSections(await fixture("cannot-open.txt")), {
+    info: null,
+    format: null,
+    parm: null,
+    formats: null,
+    failed: [],
+  });
 });

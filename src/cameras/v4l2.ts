@@ -1,7 +1,57 @@
 /**
  * Parsers for `v4l2-ctl` (v4l-utils 1.22) text output: `--info`, `--list-formats-ext`,
- * `--get-fmt-video` and `--get-parm`. Pure functions; fixtures in tests/fixtures/v4l2/.
+ * `--get-fmt-video` and `--get-parm`, alone or all from one run ({@link splitSections}).
+ * Pure functions; fixtures in tests/fixtures/v4l2/.
  */
+
+/**
+ * The sections of one `v4l2-ctl --info --list-formats-ext --get-fmt-video --get-parm` run.
+ * A section is null when the output does not hold it (its query failed or was not asked for).
+ */
+export interface V4l2Sections {
+  /** "Driver Info:" block (without the media controller blocks that follow it). */
+  info: string | null;
+  /** "Format Video Capture:" block (`--get-fmt-video`). */
+  format: string | null;
+  /** "Streaming Parameters Video Capture:" block (`--get-parm`). */
+  parm: string | null;
+  /** "ioctl: VIDIOC_ENUM_FMT" block (`--list-formats-ext`). */
+  formats: string | null;
+  /** Failed ioctls as v4l2-ctl reports them, e.g. "VIDIOC_G_PARM: failed: Inappropriate ioctl". */
+  failed: string[];
+}
+
+/** Section headers start a line at column 0; their content lines are indented. */
+const HEADERS: [keyof Omit<V4l2Sections, "failed">, RegExp][] = [
+  ["info", /^Driver Info\b.*:$/],
+  ["format", /^Format Video Capture( Multiplanar)?:$/],
+  ["parm", /^Streaming Parameters Video Capture( Multiplanar)?:$/],
+  ["formats", /^ioctl: VIDIOC_ENUM_FMT$/],
+];
+
+/**
+ * Splits the stdout of one combined v4l2-ctl run into its sections. v4l2-ctl prints them in
+ * its own order (driver info, current format, streaming parameters, format list), whatever
+ * the order of the flags; this split does not depend on the order. Other top-level blocks
+ * (Media Driver Info, Interface Info, Entity Info, anything unknown) are dropped.
+ */
+export function splitSections(text: string): V4l2Sections {
+  const out: V4l2Sections = { info: null, format: null, parm: null, formats: null, failed: [] };
+  let current: keyof Omit<V4l2Sections, "failed"> | null = null;
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop(); // the newline that ends the last line
+  for (const raw of lines) {
+    const line = raw.replace(/\r$/, "");
+    if (line !== "" && !/^\s/.test(line)) {
+      current = HEADERS.find(([, re]) => re.test(line.trimEnd()))?.[0] ?? null;
+      if (current) out[current] = (out[current] ?? "") + line + "\n";
+      else if (/^VIDIOC_\w+: failed: /.test(line)) out.failed.push(line.trim());
+      continue;
+    }
+    if (current) out[current] += line + "\n";
+  }
+  return out;
+}
 
 /** What `v4l2-ctl --info` says about one device node. */
 export interface V4l2Info {
