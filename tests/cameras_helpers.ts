@@ -20,39 +20,55 @@ export function testConfig(root: string, patch: (c: Config) => void = () => {}):
   return c;
 }
 
+/** Where {@link fakeV4l2}'s tool appends one line (its arguments) per run. */
+export const fakeV4l2Calls = (root: string): string => `${root}/v4l2-ctl.calls`;
+
 /**
  * Writes a fake v4l2-ctl into `root` and creates `root/dev` and `root/sys`. The fake device
- * file's content picks the behaviour: "capture" (UVC capture node), "metadata" (UVC
- * metadata node), "fail" (cannot open), "hang" (never answers).
+ * file's content picks the behaviour: "capture" (UVC capture node), "noparm" (the same node
+ * on a driver without VIDIOC_G_PARM), "metadata" (UVC metadata node), "fail" (cannot open),
+ * "hang" (never answers). Like the real tool it prints the sections asked for in v4l2-ctl's
+ * own order (driver info, current format, streaming parameters, format list), a failed
+ * ioctl as "VIDIOC_X: failed: ..." on stdout with exit code 255, and it appends its arguments
+ * to {@link fakeV4l2Calls} on each run.
  */
 export async function fakeV4l2(root: string): Promise<void> {
   await Deno.mkdir(`${root}/dev`, { recursive: true });
   await Deno.mkdir(`${root}/sys`, { recursive: true });
   const script = `#!/bin/sh
 F='${FIXTURES}'
-mode=""; dev=""
+echo "$*" >> '${fakeV4l2Calls(root)}'
+info=""; list=""; fmt=""; parm=""; dev=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --info) mode=info;;
-    --list-formats-ext) mode=formats;;
-    --get-fmt-video) mode=current;;
+    --info) info=1;;
+    --list-formats-ext) list=1;;
+    --get-fmt-video) fmt=1;;
+    --get-parm) parm=1;;
     -d) shift; dev="$1";;
+    *) echo "unexpected argument $1" >&2; exit 2;;
   esac
   shift
 done
 kind=$(cat "$dev" 2>/dev/null)
 case "$kind" in
   hang) exec sleep 30;;
-  fail|"") printf 'Cannot open device %s, exiting.\\n' "$dev" >&2; exit 1;;
+  capture|noparm) node=uvc-capture;;
+  metadata) node=uvc-metadata;;
+  *) printf 'Cannot open device %s, exiting.\\n' "$dev" >&2; exit 1;;
 esac
-case "$mode:$kind" in
-  info:capture) cat "$F/uvc-capture-info.txt";;
-  info:metadata) cat "$F/uvc-metadata-info.txt";;
-  formats:capture) cat "$F/uvc-capture-formats.txt";;
-  formats:metadata) cat "$F/uvc-metadata-formats.txt";;
-  current:capture) cat "$F/uvc-capture-fmt-parm.txt";;
-  *) echo "unexpected $mode $kind" >&2; exit 2;;
-esac
+rc=0
+if [ -n "$info" ]; then cat "$F/$node-info.txt"; fi
+if [ -n "$fmt" ]; then
+  if [ "$kind" = metadata ]; then echo 'VIDIOC_G_FMT: failed: Invalid argument'; rc=255
+  else cat "$F/uvc-capture-fmt.txt"; fi
+fi
+if [ -n "$parm" ]; then
+  if [ "$kind" = capture ]; then cat "$F/uvc-capture-parm.txt"
+  else echo 'VIDIOC_G_PARM: failed: Inappropriate ioctl for device'; rc=255; fi
+fi
+if [ -n "$list" ]; then cat "$F/$node-formats.txt"; fi
+exit $rc
 `;
   await Deno.writeTextFile(`${root}/v4l2-ctl`, script, { mode: 0o755 });
 }

@@ -23,10 +23,22 @@ export interface Fixture {
 /** Number of fake cameras get_camera_list sees. */
 export const CAMERAS = 16;
 
+/**
+ * Fake v4l2-ctl for the bench: answers like a UVC webcam for any device path. Like the real
+ * tool it prints the sections asked for in its own order (driver info, current format,
+ * streaming parameters, format list), so the prober's one combined call gets all four.
+ */
 const FAKE_V4L2CTL = `#!/bin/sh
-# Fake v4l2-ctl for the bench: answers like a UVC webcam for any device path.
-case "$1" in
---info) cat <<'X'
+info=""; list=""; fmt=""; parm=""
+for a in "$@"; do
+  case "$a" in
+    --info) info=1;;
+    --list-formats-ext) list=1;;
+    --get-fmt-video) fmt=1;;
+    --get-parm) parm=1;;
+  esac
+done
+if [ -n "$info" ]; then cat <<'X'
 Driver Info:
 	Driver name      : uvcvideo
 	Card type        : Bench Camera
@@ -42,8 +54,19 @@ Driver Info:
 		Streaming
 		Extended Pix Format
 X
-;;
---list-formats-ext) cat <<'X'
+fi
+if [ -n "$fmt" ]; then cat <<'X'
+Format Video Capture:
+	Width/Height      : 1280/720
+	Pixel Format      : 'MJPG' (Motion-JPEG)
+X
+fi
+if [ -n "$parm" ]; then cat <<'X'
+Streaming Parameters Video Capture:
+	Frames per second: 30.000 (30/1)
+X
+fi
+if [ -n "$list" ]; then cat <<'X'
 ioctl: VIDIOC_ENUM_FMT
 	Type: Video Capture
 
@@ -56,16 +79,8 @@ ioctl: VIDIOC_ENUM_FMT
 		Size: Discrete 640x480
 			Interval: Discrete 0.033s (30.000 fps)
 X
-;;
-*) cat <<'X'
-Format Video Capture:
-	Width/Height      : 1280/720
-	Pixel Format      : 'MJPG' (Motion-JPEG)
-Streaming Parameters Video Capture:
-	Frames per second: 30.000 (30/1)
-X
-;;
-esac
+fi
+exit 0
 `;
 
 /** Creates the fixture under a new temp dir. Call `cleanup()` when done. */
