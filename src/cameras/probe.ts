@@ -131,8 +131,8 @@ export class V4l2Prober {
     const { v4l2ctlPath, timeoutSec, log } = this.opts;
     try {
       // At most PROBE_CONCURRENCY tools at once: a box booting with many cameras must not starve
-      // the listener (measured in bench: 16 cameras spawning 48 probes delayed the first TLS
-      // handshake by a second on 2 cores).
+      // the listener (measured in bench: 16 cameras spawning 48 runs, three per probe back then,
+      // delayed the first TLS handshake by a second on 2 cores).
       const r = await this.#slots.run(() =>
         runProcess(v4l2ctlPath, args, {
           timeoutMs: timeoutSec * 1000,
