@@ -5,7 +5,7 @@
 export const EMBEDDED_CONFIG_YAML = `# camera-service — the embedded default configuration.
 #
 # This file is compiled into the service (src/config/embedded.ts, regenerated with
-# \`deno run --allow-read --allow-write scripts/gen-embedded-config.ts\`). It is used when neither
+# \`deno run -R -W -E scripts/gen-embedded-config.ts\`). It is used when neither
 # \`--config FILE\` nor the CAMERA_SERVICE_CONFIG environment variable names a file.
 # Check any configuration with:  deno run -A mod.ts config check [--config FILE] [--json]
 #
