@@ -1,7 +1,7 @@
 /**
  * `deno task bench [--quick] [--scenario a,b] [--duration s] [--client node|deno] [--out file]
  *                  [--exe path | --build-exe]`
- * `deno task bench --render bench/.tmp/last-run.json` renders a saved run again (e.g. after
+ * `deno task bench --render bench/RESULTS.json` renders a saved run again (e.g. after
  * bench/ANALYSIS.md, the account of the missed targets, was brought up to date).
  *
  * Starts each server in its own process (bare Deno.serve, bare node:https + ws under Deno and
@@ -388,13 +388,19 @@ async function main(): Promise<number> {
     profiles,
     snapshot,
   };
-  // Kept so the report can be rendered again (--render) after bench/ANALYSIS.md is updated.
-  const saved = new URL(".tmp/last-run.json", import.meta.url).pathname;
+  // The raw results beside the report (RESULTS.md → RESULTS.json), so the report can be
+  // rendered again (--render) after bench/ANALYSIS.md is updated.
+  const saved = plan.out?.endsWith(".md")
+    ? plan.out.replace(/\.md$/, ".json")
+    : new URL(".tmp/last-run.json", import.meta.url).pathname;
   mkdirSync(dirname(saved), { recursive: true });
   writeFileSync(
     saved,
-    JSON.stringify({ ...ctx, plan: { ...plan, scenarios: [...plan.scenarios] } }),
+    JSON.stringify({ ...ctx, plan: { ...plan, scenarios: [...plan.scenarios] } }, null, 2),
   );
+  try {
+    execFileSync(denoPath, ["fmt", "--quiet", saved], { stdio: "ignore" });
+  } catch { /* formatting is cosmetic */ }
   progress(`raw results in ${saved}`);
   writeReport(ctx, plan.out, denoPath);
   return 0;
@@ -413,7 +419,7 @@ function writeReport(ctx: ReportContext, out: string | null, denoPath: string): 
   progress(`wrote ${out}`);
 }
 
-/** `--render FILE`: the report of a saved run (bench/.tmp/last-run.json), rendered again. */
+/** `--render FILE`: the report of a saved run (RESULTS.json, last-run.json), rendered again. */
 function renderSaved(file: string, out: string | null): number {
   const raw = JSON.parse(readFileSync(file, "utf8"));
   const ctx: ReportContext = {
