@@ -62,6 +62,8 @@ Deno.test({
           await dialog.getByRole("button", { name: "Cancel" }).click();
           await dialog.waitFor({ state: "hidden" });
           await page.getByRole("button", { name: `Delete ${doomed}` }).click();
+          // Escape only reaches an open dialog: pressed earlier (a loaded machine), it is lost.
+          await dialog.waitFor();
           await page.keyboard.press("Escape");
           await dialog.waitFor({ state: "hidden" });
           assert.equal(api.calls.filter((c) => c.method === "delete_recording").length, 0);

