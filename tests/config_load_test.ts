@@ -2,11 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defaultConfig } from "../src/config/defaults.ts";
-import {
-  EMBEDDED_CONFIG_LINES,
-  EMBEDDED_CONFIG_YAML,
-  embeddedConfigValue,
-} from "../src/config/embedded.ts";
+import { EMBEDDED_CONFIG_LINES, embeddedConfigValue } from "../src/config/embedded.ts";
 import { envVarName, envVarTable } from "../src/config/env.ts";
 import { ConfigError } from "../src/config/errors.ts";
 import { EMBEDDED_SOURCE, loadConfig, resolveConfig } from "../src/config/load.ts";
@@ -15,6 +11,8 @@ import { parseYaml } from "../src/config/yaml.ts";
 import { renderEmbedded } from "../scripts/gen-embedded-config.ts";
 
 const root = new URL("../", import.meta.url).pathname;
+/** The embedded default's source, config/camera-service.yaml. */
+const DEFAULT_YAML = readFileSync(join(root, "config/camera-service.yaml"), "utf8");
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "config_load_" });
@@ -36,13 +34,11 @@ async function loadError(p: Promise<unknown>): Promise<ConfigError> {
 }
 
 Deno.test("config embedded - src/config/embedded.ts is in sync with config/camera-service.yaml", () => {
-  const yaml = readFileSync(join(root, "config/camera-service.yaml"), "utf8");
   assert.equal(
-    EMBEDDED_CONFIG_YAML,
-    yaml,
+    readFileSync(join(root, "src/config/embedded.ts"), "utf8"),
+    renderEmbedded(DEFAULT_YAML),
     "run: deno run --allow-read --allow-write --allow-env scripts/gen-embedded-config.ts",
   );
-  assert.equal(readFileSync(join(root, "src/config/embedded.ts"), "utf8"), renderEmbedded(yaml));
 });
 
 Deno.test("config embedded - the default YAML loads to exactly defaultConfig()", async () => {
@@ -55,7 +51,7 @@ Deno.test("config embedded - the default YAML loads to exactly defaultConfig()",
 });
 
 Deno.test("config embedded - the pre-parsed default is the YAML's value, a fresh copy per call", () => {
-  const doc = parseYaml(EMBEDDED_CONFIG_YAML, "embedded default config");
+  const doc = parseYaml(DEFAULT_YAML, "embedded default config");
   assert.deepEqual(doc.problems, []);
   assert.deepEqual(embeddedConfigValue(), doc.value);
   const a = embeddedConfigValue() as { server: { port: number } };
@@ -64,7 +60,7 @@ Deno.test("config embedded - the pre-parsed default is the YAML's value, a fresh
 });
 
 Deno.test("config embedded - every key's line is the one the YAML parser reports", () => {
-  const doc = parseYaml(EMBEDDED_CONFIG_YAML, "embedded default config");
+  const doc = parseYaml(DEFAULT_YAML, "embedded default config");
   const paths = Object.keys(EMBEDDED_CONFIG_LINES);
   assert.ok(paths.includes("server.port") && paths.includes("camera.device_range[1]"));
   for (const path of paths) {
@@ -73,7 +69,7 @@ Deno.test("config embedded - every key's line is the one the YAML parser reports
 });
 
 Deno.test("config embedded - a problem in an overridden default names its line, as a file would", async () => {
-  const doc = parseYaml(EMBEDDED_CONFIG_YAML, "embedded default config");
+  const doc = parseYaml(DEFAULT_YAML, "embedded default config");
   const e = await loadError(loadConfig({
     env: {},
     overrides: { server: { port: 70000 }, camera: { device_range: [0, -1] } } as never,
@@ -114,7 +110,7 @@ Deno.test("config defaults - defaultConfig() returns a fresh copy each time", ()
 Deno.test("config docs - the default YAML documents the env variable of every key", () => {
   for (const [name, path] of envVarTable()) {
     if (name !== envVarName(path)) continue; // aliases and long SSL forms
-    assert.ok(EMBEDDED_CONFIG_YAML.includes(name), `${name} (${path}) missing from the YAML`);
+    assert.ok(DEFAULT_YAML.includes(name), `${name} (${path}) missing from the YAML`);
   }
 });
 

@@ -13,4 +13,3 @@ export { type ConfigInput, type DeepPartial, validateConfig } from "./schema.ts"
 export { maskConfig, maskUrl } from "./mask.ts";
 export { DERIVED_PATHS, resolveConfigPaths } from "./paths.ts";
 export { envVarName, envVarTable } from "./env.ts";
-export { EMBEDDED_CONFIG_YAML } from "./embedded.ts";
