@@ -20,8 +20,7 @@ export interface MediaMtxGate {
 
 /** What the camera methods read (CameraRegistry satisfies it). */
 export interface CameraSource {
-  /** Ordered by number; do not mutate. */
-  list(): readonly CameraView[];
+  list(): CameraView[];
   /** Changes whenever {@link list}'s content may have changed. */
   readonly generation: number;
   get(id: string): CameraView | undefined;

@@ -52,9 +52,8 @@ export class CameraRegistry {
   #listeners = new Set<() => void>();
   #ready!: () => void;
   #isReady = false;
-  /** Bumped on every change a {@link CameraView} can show (cache key of {@link list}). */
+  /** Bumped on every change a {@link CameraView} can show (a cache key for callers). */
   #generation = 0;
-  #views: { generation: number; views: readonly CameraView[] } | null = null;
   /** Resolves after the first discovery pass (USB scan and probes). */
   readonly ready: Promise<void> = new Promise((r) => this.#ready = r);
 
@@ -156,13 +155,9 @@ export class CameraRegistry {
     return this.#generation;
   }
 
-  /** All cameras, ordered by number (built once per {@link generation}; do not mutate). */
-  list(): readonly CameraView[] {
-    if (this.#views?.generation !== this.#generation) {
-      const views = this.records().map((r) => Object.freeze(cameraView(r, this.opts.config)));
-      this.#views = { generation: this.#generation, views: Object.freeze(views) };
-    }
-    return this.#views.views;
+  /** All cameras, ordered by number. */
+  list(): CameraView[] {
+    return this.records().map((r) => cameraView(r, this.opts.config));
   }
 
   /** One camera's view, or undefined. */

@@ -4,7 +4,7 @@ import type { CameraView } from "../cameras/model.ts";
 import type { PathState } from "../mediamtx/types.ts";
 
 export interface SnapshotSources {
-  cameras(): readonly CameraView[];
+  cameras(): CameraView[];
   activeRecordings(): { device: string; startedMs: number }[];
   /** Runtime paths from MediaMTX; throws while MediaMTX is down. */
   paths(): Promise<PathState[]>;
