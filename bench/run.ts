@@ -428,7 +428,7 @@ function renderSaved(file: string, out: string | null): number {
     finished: new Date(raw.finished),
     plan: { ...raw.plan, scenarios: new Set(raw.plan.scenarios) },
   };
-  writeReport(ctx, out === null ? null : out, Deno.execPath());
+  writeReport(ctx, out, Deno.execPath());
   return 0;
 }
 

@@ -8,7 +8,7 @@ import type { ProfiledRun } from "./profile_run.ts";
 import { renderProfile } from "./report_profile.ts";
 import type { SnapshotReport } from "../scenarios/snapshot.ts";
 import type { ServerSpec } from "./servers.ts";
-import { clean, field, fmt, med, pairedRatio, ratio, type RunRecord, table } from "./stats.ts";
+import { clean, field, fmt, med, pingAt100, type RunRecord, table } from "./stats.ts";
 import { targetsTable } from "./targets.ts";
 
 export { renderProfile };
@@ -157,22 +157,16 @@ export function renderReport(ctx: ReportContext): string {
         "µs/msg / Deno.serve",
       ],
       services.map((s) => {
-        const at = (server: string, path: string) =>
-          med(runs, { server, scenario: "ping", connections: 100 }, path);
         const r = (a: number | null) => a === null ? "–" : a.toFixed(2);
-        const paired = pairedRatio(runs, {
-          a: s.name,
-          b: s.baseline!,
-          scenario: "ping",
-          connections: 100,
-        }, "rps");
+        const ping = pingAt100(runs, s.name, s.baseline!);
+        const vsDeno = pingAt100(runs, s.name, DENO_SERVE);
         return [
           `${s.name} vs ${s.baseline}`,
-          r(ratio(at(s.name, "rps"), at(s.baseline!, "rps"))),
-          `${r(paired.median)} (${paired.each.map((x) => x.toFixed(2)).join(", ")})`,
-          r(ratio(at(s.name, "rps"), at(DENO_SERVE, "rps"))),
-          r(ratio(at(s.name, "server.cpu_us_per_msg"), at(s.baseline!, "server.cpu_us_per_msg"))),
-          r(ratio(at(s.name, "server.cpu_us_per_msg"), at(DENO_SERVE, "server.cpu_us_per_msg"))),
+          r(ping.rps),
+          `${r(ping.paired.median)} (${ping.eachText})`,
+          r(vsDeno.rps),
+          r(ping.cpu),
+          r(vsDeno.cpu),
         ];
       }),
     ));

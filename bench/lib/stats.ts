@@ -88,6 +88,28 @@ export function pairedRatio(
   return { median: median(each), each };
 }
 
+/**
+ * A server against its baseline for `ping` at C=100, the figures of the throughput target:
+ * rps ratio of medians, the paired per-repetition rps ratios (`eachText`: "0.91, 0.93, ..."),
+ * the ratio of server CPU per message, and `at` for any other median at that point.
+ */
+export function pingAt100(runs: RunRecord[], server: string, baseline: string) {
+  const at = (name: string, path: string) =>
+    med(runs, { server: name, scenario: "ping", connections: 100 }, path);
+  const paired = pairedRatio(
+    runs,
+    { a: server, b: baseline, scenario: "ping", connections: 100 },
+    "rps",
+  );
+  return {
+    at,
+    rps: ratio(at(server, "rps"), at(baseline, "rps")),
+    paired,
+    eachText: paired.each.map((x) => x.toFixed(2)).join(", "),
+    cpu: ratio(at(server, "server.cpu_us_per_msg"), at(baseline, "server.cpu_us_per_msg")),
+  };
+}
+
 /** A Markdown table. */
 export function table(head: string[], rows: string[][]): string {
   return [

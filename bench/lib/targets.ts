@@ -4,7 +4,7 @@
  */
 import type { ReportContext } from "./report.ts";
 import type { ServerSpec } from "./servers.ts";
-import { clean, field, fmt, med, pairedRatio, ratio, table } from "./stats.ts";
+import { clean, field, fmt, med, pingAt100, ratio, table } from "./stats.ts";
 
 /** One checked target. */
 interface Verdict {
@@ -30,19 +30,9 @@ export function targetsTable(ctx: ReportContext, services: ServerSpec[]): string
   const { runs } = ctx;
   const v: Verdict[] = [];
   for (const s of services) {
-    const ping100 = (server: string, p: string) =>
-      med(runs, { server, scenario: "ping", connections: 100 }, p);
-    const r = ratio(ping100(s.name, "rps"), ping100(s.baseline!, "rps"));
-    const paired = pairedRatio(runs, {
-      a: s.name,
-      b: s.baseline!,
-      scenario: "ping",
-      connections: 100,
-    }, "rps");
-    const cpu = ratio(
-      ping100(s.name, "server.cpu_us_per_msg"),
-      ping100(s.baseline!, "server.cpu_us_per_msg"),
-    );
+    const ping = pingAt100(runs, s.name, s.baseline!);
+    const ping100 = ping.at;
+    const { rps: r, paired, cpu } = ping;
     v.push({
       target: "ping C=100 rps ≥ 0.7 × same-stack bare (ratio of medians)",
       server: s.name,
@@ -55,10 +45,8 @@ export function targetsTable(ctx: ReportContext, services: ServerSpec[]): string
     v.push({
       target: "the same, paired per interleaved repetition (median of the per-rep ratios)",
       server: s.name,
-      measured: paired.median === null
-        ? "–"
-        : `${paired.median.toFixed(2)} (${paired.each.map((x) => x.toFixed(2)).join(", ")}); ` +
-          `server µs/msg ratio ${cpu === null ? "–" : cpu.toFixed(2)}`,
+      measured: paired.median === null ? "–" : `${paired.median.toFixed(2)} (${ping.eachText}); ` +
+        `server µs/msg ratio ${cpu === null ? "–" : cpu.toFixed(2)}`,
       goal: "≥ 0.70",
       result: verdict(paired.median, 0.7, true),
     });
