@@ -5,7 +5,7 @@
  * announced to a subscriber, envelope errors, health and metrics, and a graceful SIGTERM.
  */
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { signToken } from "../src/auth/jwt.ts";
 import {
@@ -59,6 +59,7 @@ async function scenario(runtime: "deno" | "exe"): Promise<void> {
   }).spawn();
   const out = new LineWatcher(child.stdout);
   const err = new LineWatcher(child.stderr);
+  let helpers: number[] = [];
   try {
     const listening = jsonLine(await out.wait((l) => l.includes('"msg":"listening"'), 30_000))!;
     const ca = pki.ca.certPem;
@@ -112,6 +113,10 @@ async function scenario(runtime: "deno" | "exe"): Promise<void> {
     );
     assert.match(metrics.body, /camera_service_cameras\{status="CONNECTED"\} 2/);
     await c.close();
+    // The executable starts its tools (the hotplug probe above) through the spawn helper, a
+    // child of its own; `deno run` spawns them itself.
+    helpers = await childrenNamed(child.pid, "camera-service spawn helper");
+    assert.equal(helpers.length, runtime === "exe" ? 1 : 0);
     const logged = out.lines.join("\n") + err.lines.join("\n");
     assert.ok(!logged.includes(viewer), "the token is never logged");
     assert.match(logged, /"client_cert":"[^"]*CN=/, "the client certificate subject is logged");
@@ -121,7 +126,24 @@ async function scenario(runtime: "deno" | "exe"): Promise<void> {
     await Promise.all([out.done, err.done]);
     await pki.cleanup();
     assert.equal(status.code, 0, `${runtime}: SIGTERM is a clean exit`);
+    for (const pid of helpers) {
+      assert.equal(await readFile(`/proc/${pid}/stat`).catch(() => null), null, "helper gone");
+    }
   }
+}
+
+/** Pids of the processes whose parent is `ppid` and whose command line starts with `name`. */
+async function childrenNamed(ppid: number, name: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (parent !== ppid) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.startsWith(name)) pids.push(Number(entry));
+  }
+  return pids;
 }
 
 Deno.test("e2e runtimes - deno run: WSS, mTLS, auth, hotplug event, health, metrics, SIGTERM", () =>

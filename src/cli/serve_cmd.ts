@@ -1,5 +1,7 @@
 /** `serve`: run the service until SIGTERM/SIGINT; SIGHUP reloads certificates. */
 import { createService } from "../service.ts";
+import { useSpawnHelper } from "../util/spawn.ts";
+import { spawnHelperForRuntime } from "../util/spawn_helper.ts";
 import { type CliCommand, parseFlags } from "./types.ts";
 
 export const SERVE_HELP = `usage: camera-service serve [--config FILE]
@@ -19,6 +21,12 @@ export const serveCommand: CliCommand = async (args, ctx) => {
   }
   const config = await ctx.config();
   const service = createService({ config });
+  const helper = spawnHelperForRuntime(service.log);
+  useSpawnHelper(helper);
+  const closeHelper = async () => {
+    useSpawnHelper(null);
+    await helper?.close();
+  };
   // Signal handlers go in before anything listens, so a SIGTERM that arrives during start-up
   // (systemd stopping a unit that is still starting) is a graceful stop too.
   let signalled: ((signal: string) => void) | null = null;
@@ -43,6 +51,7 @@ export const serveCommand: CliCommand = async (args, ctx) => {
   } catch (err) {
     release();
     await service.stop().catch(() => {});
+    await closeHelper();
     throw err;
   }
   return await new Promise<number>((resolve) => {
@@ -56,9 +65,10 @@ export const serveCommand: CliCommand = async (args, ctx) => {
         release();
         resolve(1);
       }, config.server.shutdown_timeout * 1000);
-      service.stop().then(() => {
+      service.stop().then(async () => {
         clearTimeout(force);
         release();
+        await closeHelper();
         resolve(0);
       });
     };

@@ -4,9 +4,9 @@
  * take a while to come up) until {@link Keepalive.stop}. Used while recording an on-demand path
  * and by start_streaming sessions (src/cameras/keepalive.ts).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import type { Logger } from "../observability/log.ts";
 import { lastLine } from "../util/process.ts";
+import { spawnTool, type ToolChild } from "../util/spawn.ts";
 import { keepaliveArgs, type RtspTransport } from "./ffmpeg_args.ts";
 
 /** Options of {@link Keepalive}. */
@@ -24,7 +24,7 @@ export interface KeepaliveOptions {
 
 /** One restarting reader process (its own process group, killed as a group). */
 export class Keepalive {
-  #child: ChildProcess | null = null;
+  #child: ToolChild | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #stopped = false;
   #delay: number;
@@ -55,14 +55,17 @@ export class Keepalive {
     const { ffmpegPath, url, transport, log } = this.opts;
     const name = this.opts.name ?? "recording keepalive";
     const startedAt = Date.now();
-    const child = spawn(ffmpegPath, keepaliveArgs(url, transport), {
-      detached: true,
-      stdio: ["ignore", "ignore", "pipe"],
+    const child = spawnTool(ffmpegPath, keepaliveArgs(url, transport), {
+      group: true,
+      stdout: false,
+      stderr: true,
     });
     this.#child = child;
     let stderr = "";
-    child.stderr!.setEncoding("utf8");
-    child.stderr!.on("data", (d: string) => stderr = (stderr + d).slice(-500));
+    const decoder = new TextDecoder();
+    child.on("stderr", (c: Uint8Array) => {
+      stderr = (stderr + decoder.decode(c, { stream: true })).slice(-500);
+    });
     return new Promise((resolveStart, rejectStart) => {
       child.once("spawn", () => {
         this.starts++;
@@ -86,11 +89,11 @@ export class Keepalive {
           }
           resolve();
         };
-        child.on("error", (e) => {
+        child.on("error", (e: Error) => {
           rejectStart(e);
           done(e.message);
         });
-        child.on("close", (code, sig) => done(`exit ${code ?? sig}`));
+        child.on("close", (code: number | null, sig: string | null) => done(`exit ${code ?? sig}`));
       });
     });
   }
@@ -111,12 +114,14 @@ export class Keepalive {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const child = this.#child;
-    if (!child || child.pid === undefined) return;
+    if (!child) return;
     const kill = (sig: "SIGTERM" | "SIGKILL") => {
       try {
-        process.kill(-child.pid!, sig);
+        if (child.pid !== undefined) process.kill(-child.pid, sig);
       } catch { /* gone */ }
     };
+    // Not running yet (the spawn helper has not reported its pid): stop it once it runs.
+    if (child.pid === undefined) child.once("spawn", () => kill("SIGTERM"));
     kill("SIGTERM");
     const force = setTimeout(() => kill("SIGKILL"), 2000);
     await this.#exited;

@@ -3,7 +3,7 @@
  * group, so a timeout or abort kills the tool AND everything it spawned (SIGTERM, then SIGKILL
  * after a grace period). Output capture is bounded: only the last `maxOutputBytes` are kept.
  */
-import { spawn } from "node:child_process";
+import { spawnTool } from "./spawn.ts";
 
 /** Result of {@link runProcess}. */
 export interface ProcessResult {
@@ -109,16 +109,16 @@ export function runProcess(cmd: string, args: string[], opts: RunOptions): Promi
     const out = new Tail(max), err = new Tail(max);
     let timedOut = false, aborted = false, settled = false;
     let killTimer: ReturnType<typeof setTimeout> | undefined;
-    const child = spawn(cmd, args, {
-      cwd: opts.cwd,
-      detached: group,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnTool(cmd, args, { cwd: opts.cwd, group, stdout: true, stderr: true });
+    let ending = false;
     const terminate = () => {
+      ending = true;
+      // Before `spawn` the pid is not known yet (the spawn helper reports it): kill on spawn.
       if (child.pid === undefined || killTimer) return;
       killGroup(child.pid, "SIGTERM", group);
       killTimer = setTimeout(() => killGroup(child.pid!, "SIGKILL", group), grace);
     };
+    child.once("spawn", () => ending && terminate());
     const timer = setTimeout(() => {
       timedOut = true;
       terminate();
@@ -133,20 +133,22 @@ export function runProcess(cmd: string, args: string[], opts: RunOptions): Promi
       clearTimeout(timer);
       opts.signal?.removeEventListener("abort", onAbort);
     };
-    child.stdout!.on("data", (c: Uint8Array) => out.push(c));
-    child.stderr!.on("data", (c: Uint8Array) => err.push(c));
+    child.on("stdout", (c: Uint8Array) => out.push(c));
+    child.on("stderr", (c: Uint8Array) => err.push(c));
     child.on("error", (e: NodeJS.ErrnoException) => {
       if (settled) return;
       settled = true;
       cleanup();
       if (killTimer) clearTimeout(killTimer);
+      // Lost after it started (the spawn helper died): nothing it spawned may outlive it.
+      if (group && child.pid !== undefined) killGroup(child.pid, "SIGKILL");
       reject(
         e.code === "ENOENT" || e.code === "EACCES"
           ? new ToolMissingError(toolName(cmd), cmd, e)
           : e,
       );
     });
-    child.on("close", (code, signal) => {
+    child.on("close", (code: number | null, signal: string | null) => {
       if (settled) return;
       settled = true;
       cleanup();

@@ -1,0 +1,87 @@
+/**
+ * Starting external tools (ffmpeg, ffprobe, v4l2-ctl): one small interface, two ways.
+ *
+ * - Directly, with node:child_process. Under Deno this is the way: Deno starts children without
+ *   copying the parent's memory map.
+ * - Through the spawn helper (src/util/spawn_helper.ts), a small long-lived process that starts
+ *   the children for the service. Under Node (the single executable) `child_process` forks the
+ *   service itself for every child, and after each fork the first write to every page of the
+ *   service's memory takes a copy-on-write fault; on a service holding 1000 connections that
+ *   is tens of milliseconds of stalls after every probe or snapshot (bench/ANALYSIS.md). The
+ *   helper forks only itself (a few MB).
+ *
+ * `serve` turns the helper on with {@link useSpawnHelper}; everything else spawns directly.
+ */
+import { spawn } from "node:child_process";
+import { EventEmitter } from "node:events";
+
+/** Options of {@link spawnTool}. */
+export interface SpawnToolOptions {
+  cwd?: string;
+  /** A process group of its own (so a kill of -pid reaches everything it started). */
+  group: boolean;
+  /** Capture the child's stdout ("stdout" events); otherwise it goes to /dev/null. */
+  stdout: boolean;
+  /** Capture the child's stderr ("stderr" events); otherwise it goes to /dev/null. */
+  stderr: boolean;
+}
+
+/**
+ * A started tool. Events, like node's ChildProcess: `spawn` (running, `pid` set), `error`
+ * (could not start: an Error with `code` such as ENOENT/EACCES; or the helper was lost),
+ * `stdout` / `stderr` (Uint8Array chunks), `close` (code, signal) once it exited and its
+ * output pipes are closed. The stdin of a tool is /dev/null.
+ */
+export interface ToolChild extends EventEmitter {
+  /** The tool's pid once `spawn` fired. */
+  readonly pid: number | undefined;
+}
+
+/** Starts tools for {@link spawnTool} when the helper is on (src/util/spawn_helper.ts). */
+export interface ToolSpawner {
+  spawn(cmd: string, args: readonly string[], opts: SpawnToolOptions): ToolChild;
+}
+
+let spawner: ToolSpawner | null = null;
+
+/** Start `cmd args`: through the spawn helper when one is set, otherwise directly. */
+export function spawnTool(cmd: string, args: readonly string[], opts: SpawnToolOptions): ToolChild {
+  return spawner ? spawner.spawn(cmd, args, opts) : spawnDirect(cmd, args, opts);
+}
+
+/** Route {@link spawnTool} through `helper` (null: back to direct spawning). */
+export function useSpawnHelper(helper: ToolSpawner | null): void {
+  spawner = helper;
+}
+
+/** The spawner in use, or null for direct spawning. */
+export function currentSpawnHelper(): ToolSpawner | null {
+  return spawner;
+}
+
+class DirectChild extends EventEmitter implements ToolChild {
+  pid: number | undefined;
+}
+
+/** Start a tool with node:child_process in this process (see the module comment). */
+export function spawnDirect(
+  cmd: string,
+  args: readonly string[],
+  opts: SpawnToolOptions,
+): ToolChild {
+  const out = new DirectChild();
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    detached: opts.group,
+    stdio: ["ignore", opts.stdout ? "pipe" : "ignore", opts.stderr ? "pipe" : "ignore"],
+  });
+  child.once("spawn", () => {
+    out.pid = child.pid;
+    out.emit("spawn");
+  });
+  child.stdout?.on("data", (c: Uint8Array) => out.emit("stdout", c));
+  child.stderr?.on("data", (c: Uint8Array) => out.emit("stderr", c));
+  child.on("error", (e) => out.emit("error", e));
+  child.on("close", (code, signal) => out.emit("close", code, signal));
+  return out;
+}
