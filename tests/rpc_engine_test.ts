@@ -59,7 +59,10 @@ function setup(opts: { rps?: number; burst?: number; maxBatch?: number } = {}) {
     );
     return out === null ? null : JSON.parse(out);
   };
-  return { engine, session, call, calls, lines };
+  /** A request with an id: `rpc("m", params, 2)`. */
+  const rpc = (method: string, params?: unknown, id = 1) =>
+    call({ jsonrpc: "2.0", method, params, id });
+  return { engine, session, call, rpc, calls, lines };
 }
 
 Deno.test("rpc engine - ping answers pong without auth", async () => {
@@ -128,78 +131,48 @@ Deno.test("rpc engine - notifications get no answer, errors included", async () 
 });
 
 Deno.test("rpc engine - unknown method -32601, contract method without handler -32601", async () => {
-  const { call } = setup();
-  const r = await call({ jsonrpc: "2.0", method: "nope", id: 1 });
+  const { call, rpc } = setup();
+  const r = await rpc("nope");
   assert.equal(r.error.code, -32601);
   assert.equal(r.error.message, "Method Not Found");
   for (const inherited of ["__proto__", "toString", "constructor", "hasOwnProperty"]) {
     const r = await call({ jsonrpc: "2.0", method: inherited, id: 2 });
     assert.equal(r.error.code, -32601, inherited);
   }
-  const r2 = await call({
-    jsonrpc: "2.0",
-    method: "take_snapshot",
-    params: { auth_token: "admin" },
-    id: 3,
-  });
+  const r2 = await rpc("take_snapshot", { auth_token: "admin" }, 3);
   assert.equal(r2.error.code, -32601);
 });
 
 Deno.test("rpc engine - auth required, then roles enforced before the handler", async () => {
-  const { call, session, calls } = setup();
-  const r = await call({
-    jsonrpc: "2.0",
-    method: "get_camera_status",
-    params: { device: "camera0" },
-    id: 1,
-  });
+  const { rpc, session, calls } = setup();
+  const r = await rpc("get_camera_status", { device: "camera0" });
   assert.equal(r.error.code, -32001);
   assert.match(r.error.data.reason, /authentication required/);
   assert.deepEqual(calls, []);
-  const ok = await call({
-    jsonrpc: "2.0",
-    method: "get_camera_status",
-    params: { device: "camera0", auth_token: "viewer" },
-    id: 2,
-  });
+  const ok = await rpc("get_camera_status", { device: "camera0", auth_token: "viewer" }, 2);
   assert.deepEqual(ok.result, { device: "camera0" });
   assert.equal(session.identity?.role, "viewer", "auth_token binds an unbound connection");
-  const denied = await call({ jsonrpc: "2.0", method: "delete_recording", id: 3 });
+  const denied = await rpc("delete_recording", undefined, 3);
   assert.equal(denied.error.code, -32002);
   assert.deepEqual(denied.error.data, { required_role: "admin", have_role: "viewer" });
-  const asAdmin = await call({
-    jsonrpc: "2.0",
-    method: "delete_recording",
-    params: { auth_token: "admin" },
-    id: 4,
-  });
+  const asAdmin = await rpc("delete_recording", { auth_token: "admin" }, 4);
   assert.deepEqual(asAdmin.result, { deleted: true });
   assert.equal(session.identity?.role, "viewer", "a request token does not rebind a bound session");
-  const badToken = await call({
-    jsonrpc: "2.0",
-    method: "ping",
-    params: { auth_token: "forged" },
-    id: 5,
-  });
+  const badToken = await rpc("ping", { auth_token: "forged" }, 5);
   assert.equal(badToken.error.code, -32001);
 });
 
 Deno.test("rpc engine - expiry is enforced on every call", async () => {
-  const { call, session } = setup();
+  const { rpc, session } = setup();
   session.identity = identities.expired;
-  const r = await call({
-    jsonrpc: "2.0",
-    method: "get_camera_status",
-    params: { device: "camera0" },
-    id: 1,
-  });
+  const r = await rpc("get_camera_status", { device: "camera0" });
   assert.equal(r.error.code, -32001);
   assert.equal(r.error.data.reason, "token expired");
   assert.equal(session.identity, null);
 });
 
 Deno.test("rpc engine - invalid params answer -32602 with param, rule, hint", async () => {
-  const { call, session } = setup();
+  const { rpc, session } = setup();
   session.identity = identities.admin;
   const cases: [unknown, string, string][] = [
     [{}, "device", "required"],
@@ -208,55 +181,35 @@ Deno.test("rpc engine - invalid params answer -32602 with param, rule, hint", as
     [{ device: "camera0", extra: 1 }, "extra", "additionalProperties"],
   ];
   for (const [params, param, rule] of cases) {
-    const r = await call({ jsonrpc: "2.0", method: "get_camera_status", params, id: 1 });
+    const r = await rpc("get_camera_status", params);
     assert.equal(r.error.code, -32602, JSON.stringify(params));
     assert.equal(r.error.data.param, param);
     assert.equal(r.error.data.rule, rule);
     assert.equal(typeof r.error.data.hint, "string");
   }
-  const arr = await call({
-    jsonrpc: "2.0",
-    method: "get_camera_status",
-    params: ["camera0"],
-    id: 1,
-  });
+  const arr = await rpc("get_camera_status", ["camera0"]);
   assert.equal(arr.error.code, -32602);
-  const range = await call({
-    jsonrpc: "2.0",
-    method: "list_recordings",
-    params: { limit: 0 },
-    id: 1,
-  });
+  const range = await rpc("list_recordings", { limit: 0 });
   assert.equal(range.error.data.rule, "minimum");
-  const dflt = await call({ jsonrpc: "2.0", method: "list_recordings", id: 1 });
+  const dflt = await rpc("list_recordings");
   assert.deepEqual(dflt.result, { limit: 50 });
 });
 
 Deno.test("rpc engine - /dev/videoN maps to cameraN; domain errors keep their code", async () => {
-  const { call, session, calls } = setup();
+  const { rpc, session, calls } = setup();
   session.identity = identities.viewer;
-  const r = await call({
-    jsonrpc: "2.0",
-    method: "get_camera_status",
-    params: { device: "/dev/video0" },
-    id: 1,
-  });
+  const r = await rpc("get_camera_status", { device: "/dev/video0" });
   assert.deepEqual(r.result, { device: "camera0" });
-  const nf = await call({
-    jsonrpc: "2.0",
-    method: "get_camera_status",
-    params: { device: "camera9" },
-    id: 2,
-  });
+  const nf = await rpc("get_camera_status", { device: "camera9" }, 2);
   assert.equal(nf.error.code, -32010);
   assert.deepEqual(nf.error.data, { resource: "camera", id: "camera9" });
   assert.deepEqual(calls, ["camera0", "camera9"]);
 });
 
 Deno.test("rpc engine - handler crash is -32603 with a request id and no stack", async () => {
-  const { call, session, lines } = setup();
+  const { rpc, session, lines } = setup();
   session.identity = identities.admin;
-  const r = await call({ jsonrpc: "2.0", method: "get_metrics", id: 1 });
+  const r = await rpc("get_metrics");
   assert.equal(r.error.code, -32603);
   assert.equal(typeof r.error.data.request_id, "string");
   assert.ok(!JSON.stringify(r).includes("/secret/path"));
@@ -287,10 +240,10 @@ Deno.test("rpc engine - batches: mixed, notifications left out, all-notification
 });
 
 Deno.test("rpc engine - per-connection rate limit answers -32040 with retry_after_ms", async () => {
-  const { call } = setup({ rps: 1, burst: 2 });
-  assert.equal((await call({ jsonrpc: "2.0", method: "ping", id: 1 })).result, "pong");
-  assert.equal((await call({ jsonrpc: "2.0", method: "ping", id: 2 })).result, "pong");
-  const r = await call({ jsonrpc: "2.0", method: "ping", id: 3 });
+  const { rpc } = setup({ rps: 1, burst: 2 });
+  assert.equal((await rpc("ping")).result, "pong");
+  assert.equal((await rpc("ping", undefined, 2)).result, "pong");
+  const r = await rpc("ping", undefined, 3);
   assert.equal(r.error.code, -32040);
   assert.ok(r.error.data.retry_after_ms > 0 && r.error.data.retry_after_ms <= 1000);
 });
