@@ -10,11 +10,12 @@ import { createAuth } from "./auth/setup.ts";
 import type { PublishOptions } from "./cameras/publish.ts";
 import type { Config } from "./config/types.ts";
 import { EventBus } from "./core/events.ts";
+import { type IdleGcHandle, type IdleGcResult, scheduleIdleGc } from "./core/idle_gc.ts";
 import { type ComponentHealth, healthApp, systemFacts } from "./http/health.ts";
 import { Logger } from "./observability/log.ts";
 import { RpcEngine } from "./rpc/engine.ts";
 import { NotificationHub } from "./rpc/hub.ts";
-import { Listener } from "./server/listener.ts";
+import { Listener, type RequestHandler } from "./server/listener.ts";
 import { attachRpcSocket } from "./server/rpc_socket.ts";
 import { ServiceMetrics } from "./observability/service_metrics.ts";
 import { TlsRuntime } from "./server/tls_runtime.ts";
@@ -55,6 +56,9 @@ export class Service {
   #stopping: Promise<void> | null = null;
   #publish?: PublishOptions;
   #started: Promise<void> = Promise.resolve();
+  /** Connections, calls and HTTP requests seen: the idle GC waits for it to stand still. */
+  #activity = 0;
+  #idleGc: IdleGcHandle | null = null;
 
   constructor(opts: ServiceOptions) {
     this.#publish = opts.publish;
@@ -131,7 +135,10 @@ export class Service {
       auth: auth.authenticator,
       log,
       maxBatch: config.server.max_batch_size,
-      observe: (m, code, s) => this.metrics.observeCall(m, code, s),
+      observe: (m, code, s) => {
+        this.#activity++;
+        this.metrics.observeCall(m, code, s);
+      },
     });
 
     const tlsOptions = this.#tls?.serverOptions() ?? null;
@@ -147,7 +154,7 @@ export class Service {
       port: config.server.port,
       tls: tlsOptions,
       hooks,
-      handler: getRequestListener(app.fetch),
+      handler: this.#counted(getRequestListener(app.fetch)),
       log,
       ws: {
         path: config.server.websocket_path,
@@ -163,7 +170,10 @@ export class Service {
             maxSendQueue: config.server.max_send_queue,
             rateLimitRps: config.server.rate_limit_rps,
             rateLimitBurst: config.server.rate_limit_burst,
-            onOpen: () => this.metrics.wsOpened(),
+            onOpen: () => {
+              this.#activity++;
+              this.metrics.wsOpened();
+            },
             onClose: () => this.metrics.wsClosed(),
           }),
       },
@@ -196,7 +206,7 @@ export class Service {
       port: config.health.port,
       tls: tlsOptions,
       hooks,
-      handler: getRequestListener(health.fetch),
+      handler: this.#counted(getRequestListener(health.fetch)),
       log,
     });
 
@@ -210,6 +220,13 @@ export class Service {
       log.error("subsystem start failed", {
         error: err instanceof Error ? err.message : String(err),
       });
+    });
+    // Then, once the first MediaMTX check is done too and no client is busy, one full GC takes
+    // start-up's garbage (discovery, probing, TLS set-up) out of the heap and the RSS.
+    this.#idleGc = scheduleIdleGc({
+      afterStartup: this.#started.then(() => subs.monitor.firstCheck()),
+      activity: () => this.#activity,
+      log,
     });
 
     const scheme = config.security.ssl.enabled ? ["wss", "https"] : ["ws", "http"];
@@ -232,15 +249,29 @@ export class Service {
     return this.#started;
   }
 
+  /** What the one idle GC after start-up did, once it ran (or was cancelled by stop). */
+  idleGcDone(): Promise<IdleGcResult | "not started"> {
+    return this.#idleGc?.done ?? Promise.resolve("not started");
+  }
+
   /** Re-read certificates (SIGHUP). Broken new files keep the old certificate in service. */
   async reload(): Promise<void> {
     await this.#tls?.reload("signal");
+  }
+
+  /** `handler`, counting each request as activity (see #activity). */
+  #counted(handler: RequestHandler): RequestHandler {
+    return (req, res) => {
+      this.#activity++;
+      handler(req, res);
+    };
   }
 
   /** Graceful stop: recordings finalised, sockets closed, timers and children gone. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.log.info("stopping");
+      this.#idleGc?.cancel();
       await this.#started;
       await this.#subsystems?.stop();
       await Promise.all([this.#ws?.close(), this.#health?.close()]);

@@ -1,0 +1,114 @@
+/**
+ * One full garbage collection once start-up is over and the service is idle.
+ *
+ * Start-up (module loading, TLS set-up, camera discovery and probing, the first MediaMTX check)
+ * leaves several MB of garbage in the V8 heap. An idle service allocates too little to trigger a
+ * collection, so the heap and the process's RSS stay that high until V8's memory reducer gets
+ * to it, about half a minute later (measured: 74 MB at the 1 s mark under `deno run` with 16
+ * cameras, 68 MB after this one collection; see bench/ANALYSIS.md "Idle RSS after start").
+ *
+ * The collection pauses the event loop (40–90 ms measured on the bench box), so it runs only
+ * after a quiet window with no RPC activity, never under load; if the service stays busy it
+ * gives up and leaves the job to V8. It runs at most once per process start.
+ */
+import { getHeapStatistics, setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import type { Logger } from "../observability/log.ts";
+
+/** Outcome of the scheduled collection. */
+export type IdleGcResult = "collected" | "busy" | "unavailable" | "cancelled";
+
+/** Options of {@link scheduleIdleGc}. */
+export interface IdleGcOptions {
+  /** Resolves (or rejects) when start-up work is done; the quiet window starts then. */
+  afterStartup: Promise<unknown>;
+  /** A counter that changes on every connection and call; unchanged over a window = idle. */
+  activity: () => number;
+  log: Logger;
+  /** Length of the quiet window (default 200 ms). */
+  quietMs?: number;
+  /** Windows to try before giving up as busy (default 25, i.e. 5 s of default windows). */
+  maxWindows?: number;
+  /** The collector (default {@link fullGc}); tests pass a counter. */
+  collect?: () => boolean;
+}
+
+/** A scheduled idle collection. */
+export interface IdleGcHandle {
+  /** Resolves with what happened. */
+  readonly done: Promise<IdleGcResult>;
+  /** Cancels it if it has not run yet (service stop); clears its timer. */
+  cancel(): void;
+}
+
+/**
+ * Runs a full, synchronous V8 collection. Works under Deno and Node: the `gc` function only
+ * exists in contexts created while `--expose-gc` is set, so the flag is set for the time it
+ * takes to create one small context, then restored. Returns false when the runtime has no way.
+ */
+export function fullGc(): boolean {
+  const own = (globalThis as { gc?: () => void }).gc; // started with --expose-gc
+  if (typeof own === "function") {
+    own();
+    return true;
+  }
+  try {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as unknown;
+    setFlagsFromString("--no-expose-gc");
+    if (typeof gc !== "function") return false;
+    gc();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function mb(bytes: number): number {
+  return Math.round(bytes / 1e5) / 10;
+}
+
+/** Schedules the one collection after start-up, at the first quiet window. */
+export function scheduleIdleGc(opts: IdleGcOptions): IdleGcHandle {
+  const quietMs = opts.quietMs ?? 200;
+  const maxWindows = opts.maxWindows ?? 25;
+  const collect = opts.collect ?? fullGc;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let finish!: (r: IdleGcResult) => void;
+  let finished = false;
+  const done = new Promise<IdleGcResult>((resolve) => {
+    finish = (r) => {
+      if (finished) return;
+      finished = true;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      resolve(r);
+    };
+  });
+  const window = (n: number, seen: number) => {
+    timer = setTimeout(() => {
+      timer = null;
+      const now = opts.activity();
+      if (now !== seen) {
+        if (n + 1 >= maxWindows) {
+          opts.log.debug("idle gc skipped: service busy since start-up");
+          finish("busy");
+        } else window(n + 1, now);
+        return;
+      }
+      const before = getHeapStatistics().used_heap_size;
+      const t0 = performance.now();
+      const ok = collect();
+      opts.log.debug(ok ? "idle gc done" : "idle gc unavailable", {
+        ms: Math.round(performance.now() - t0),
+        heap_used_mb: [before, getHeapStatistics().used_heap_size].map((b) => mb(b)),
+      });
+      finish(ok ? "collected" : "unavailable");
+    }, quietMs);
+  };
+  const begin = () => {
+    if (!finished) window(0, opts.activity());
+  };
+  opts.afterStartup.then(begin, begin);
+  return { done, cancel: () => finish("cancelled") };
+}
