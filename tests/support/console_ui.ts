@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { consoleRoutes } from "../../src/http/console.ts";
-import { launchBrowser, type TestBrowser } from "./browser.ts";
+import { haveChromium, launchBrowser, type TestBrowser } from "./browser.ts";
 import type { FakeApi } from "./console_fake_api.ts";
 
 /** What a step gets. */
@@ -60,4 +60,28 @@ export async function consoleHarness(): Promise<UiHarness> {
       await server.shutdown();
     },
   };
+}
+
+/**
+ * One Deno.test around one harness (skipped without Chromium): `steps` runs its h.step()s,
+ * the harness is closed whatever happens. Sanitizers are off (the browser outlives the steps).
+ */
+export function consoleUiTest(
+  name: string,
+  steps: (h: UiHarness, t: Deno.TestContext) => Promise<void>,
+): void {
+  Deno.test({
+    name,
+    ignore: !haveChromium(),
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async (t) => {
+      const h = await consoleHarness();
+      try {
+        await steps(h, t);
+      } finally {
+        await h.close();
+      }
+    },
+  });
 }
