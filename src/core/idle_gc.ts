@@ -10,13 +10,18 @@
  * The collection pauses the event loop (40–90 ms measured on the bench box), so it runs only
  * after a quiet window with no RPC activity, never under load; if the service stays busy it
  * gives up and leaves the job to V8. It runs at most once per process start.
+ *
+ * Only under Deno: there the collection also shrinks the heap (V8 15: heap 18.7 -> 11.4 MB,
+ * RSS -6 MB). Under Node 20 (V8 11.3, the single executable) a forced collection gives nothing
+ * back (heap total 15.4 -> 20.1 MB, RSS +0.4 MB measured), so it is skipped there.
  */
 import { getHeapStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import process from "node:process";
 import type { Logger } from "../observability/log.ts";
 
 /** Outcome of the scheduled collection. */
-export type IdleGcResult = "collected" | "busy" | "unavailable" | "cancelled";
+export type IdleGcResult = "collected" | "busy" | "unavailable" | "cancelled" | "not useful";
 
 /** Options of {@link scheduleIdleGc}. */
 export interface IdleGcOptions {
@@ -29,6 +34,8 @@ export interface IdleGcOptions {
   quietMs?: number;
   /** Windows to try before giving up as busy (default 25, i.e. 5 s of default windows). */
   maxWindows?: number;
+  /** Whether a collection gives memory back here (default {@link forcedGcShrinksHeap}). */
+  useful?: boolean;
   /** The collector (default {@link fullGc}); tests pass a counter. */
   collect?: () => boolean;
 }
@@ -66,6 +73,11 @@ export function fullGc(): boolean {
 
 function mb(bytes: number): number {
   return Math.round(bytes / 1e5) / 10;
+}
+
+/** True where a forced full collection was measured to give memory back: under Deno. */
+export function forcedGcShrinksHeap(): boolean {
+  return typeof process.versions.deno === "string";
 }
 
 /** Schedules the one collection after start-up, at the first quiet window. */
@@ -107,7 +119,12 @@ export function scheduleIdleGc(opts: IdleGcOptions): IdleGcHandle {
     }, quietMs);
   };
   const begin = () => {
-    if (!finished) window(0, opts.activity());
+    if (finished) return;
+    if (opts.useful ?? forcedGcShrinksHeap()) window(0, opts.activity());
+    else {
+      opts.log.debug("idle gc skipped: a forced GC gives no memory back on this runtime");
+      finish("not useful");
+    }
   };
   opts.afterStartup.then(begin, begin);
   return { done, cancel: () => finish("cancelled") };
