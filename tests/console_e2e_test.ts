@@ -12,8 +12,8 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { fakeV4l2 } from "./cameras_helpers.ts";
 import { haveChromium, launchBrowser } from "./support/browser.ts";
-import { startMediaMtxSim } from "./support/mediamtx_sim.ts";
-import { ffprobeVideo, missingTools, startRtspServer } from "./support/rtsp.ts";
+import { startMediaPlane } from "./support/mediamtx_sim.ts";
+import { ffprobeVideo, missingTools } from "./support/rtsp.ts";
 import { startTestService } from "./support/service.ts";
 
 const ignore = !haveChromium() ||
@@ -75,13 +75,8 @@ Deno.test({
     const root = await mkdtemp(join(tmpdir(), "console-e2e-"));
     await fakeV4l2(root);
     await writeFile(join(root, "ffmpeg"), FFMPEG_WRAPPER, { mode: 0o755 });
-    const rtsp = await startRtspServer();
-    const sim = await startMediaMtxSim({
-      rtspPort: rtsp.readPort,
-      publishPort: rtsp.publishPort,
-      recordRoot: root,
-      restartDelayMs: 1000,
-    });
+    const media = await startMediaPlane(root);
+    const { rtsp, sim } = media;
     const t = await startTestService((c) => {
       c.mediamtx.host = "127.0.0.1";
       c.mediamtx.api_port = sim.port;
@@ -194,8 +189,7 @@ Deno.test({
     } finally {
       await b.close();
       await t.stop();
-      await sim.close();
-      await rtsp.close();
+      await media.close();
       await rm(root, { recursive: true, force: true });
     }
   },

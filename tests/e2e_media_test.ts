@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startMediaMtxSim } from "./support/mediamtx_sim.ts";
+import { startMediaPlane } from "./support/mediamtx_sim.ts";
 import { RpcClient } from "./support/rpc_client.ts";
-import { ffprobeVideo, missingTools, startRtspServer } from "./support/rtsp.ts";
+import { ffprobeVideo, missingTools } from "./support/rtsp.ts";
 import { httpsGet, startTestService } from "./support/service.ts";
 
 const missing = missingTools(
@@ -34,14 +34,9 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const rtsp = await startRtspServer();
     const recordRoot = await Deno.makeTempDir();
-    const sim = await startMediaMtxSim({
-      rtspPort: rtsp.readPort,
-      publishPort: rtsp.publishPort,
-      recordRoot,
-      restartDelayMs: 1000,
-    });
+    const media = await startMediaPlane(recordRoot);
+    const { rtsp, sim } = media;
     const t = await startTestService((c) => {
       c.mediamtx.api_port = Number(new URL(sim.url).port);
       c.mediamtx.rtsp_port = rtsp.readPort;
@@ -193,8 +188,7 @@ Deno.test({
     } finally {
       await c.close();
       await t.stop();
-      await sim.close();
-      await rtsp.close();
+      await media.close();
       await rm(recordRoot, { recursive: true, force: true });
     }
   },

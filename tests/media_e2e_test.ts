@@ -9,15 +9,11 @@ import { FileService } from "../src/media/files.ts";
 import { RecordingService, segmentStartMs } from "../src/media/recordings.ts";
 import type { RecordingStatusEvent } from "../src/core/events.ts";
 import { cameraStub, mediaConfig, recordingBus, sleep } from "./media_helpers.ts";
-import { startMediaMtxSim } from "./support/mediamtx_sim.ts";
-import { ffprobeVideo, missingTools, startRtspServer } from "./support/rtsp.ts";
+import { startMediaPlane } from "./support/mediamtx_sim.ts";
+import { ffprobeVideo, missingTools, TEST_PATTERN_RUN_ON_INIT } from "./support/rtsp.ts";
 
 const skip = missingTools(["ffmpeg", "ffprobe", "rtsp-server-perl"], "media recording e2e test")
   .length > 0;
-
-const PUBLISHER = "ffmpeg -re -f lavfi -i testsrc=size=640x480:rate=25 -c:v libx264 " +
-  "-preset ultrafast -tune zerolatency -g 25 -pix_fmt yuv420p -f rtsp " +
-  "rtsp://localhost:$RTSP_PORT/$MTX_PATH";
 
 const SECONDS = Number(Deno.env.get("MEDIA_E2E_SECONDS") ?? 5);
 
@@ -26,13 +22,8 @@ Deno.test({
   ignore: skip,
   fn: async () => {
     const root = await Deno.makeTempDir();
-    const rtsp = await startRtspServer();
-    const sim = await startMediaMtxSim({
-      rtspPort: rtsp.readPort,
-      publishPort: rtsp.publishPort,
-      recordRoot: root,
-      restartDelayMs: 1000,
-    });
+    const media = await startMediaPlane(root);
+    const { rtsp, sim } = media;
     const client = new MediaMtxClient({ baseUrl: sim.url, timeoutMs: 3000 });
     const config = mediaConfig(root, (c) => {
       c.mediamtx.rtsp_port = rtsp.readPort;
@@ -47,7 +38,10 @@ Deno.test({
     });
     const files = new FileService({ config, recordings });
     try {
-      await client.replacePathConfig("camera0", { runOnInit: PUBLISHER, runOnInitRestart: true });
+      await client.replacePathConfig("camera0", {
+        runOnInit: TEST_PATTERN_RUN_ON_INIT,
+        runOnInitRestart: true,
+      });
       for (let i = 0; i < 100 && !(await client.getPath("camera0"))?.available; i++) {
         await sleep(200);
       }
@@ -87,8 +81,7 @@ Deno.test({
       assert.equal(info.recording, false);
     } finally {
       await recordings.shutdown();
-      await sim.close();
-      await rtsp.close();
+      await media.close();
       await Deno.remove(root, { recursive: true });
     }
   },

@@ -2,16 +2,17 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { MediaMtxClient } from "../src/mediamtx/client.ts";
 import type { PathState } from "../src/mediamtx/types.ts";
-import { startMediaMtxSim } from "./support/mediamtx_sim.ts";
+import { type MediaMtxSim, startMediaPlane } from "./support/mediamtx_sim.ts";
 import { OpenApiValidator } from "./support/sim_openapi.ts";
-import { ffprobeVideo, missingTools, publishTestPattern, startRtspServer } from "./support/rtsp.ts";
+import {
+  ffprobeVideo,
+  missingTools,
+  publishTestPattern,
+  TEST_PATTERN_RUN_ON_INIT,
+} from "./support/rtsp.ts";
 
 const skip = missingTools(["ffmpeg", "ffprobe", "rtsp-server-perl"], "MediaMTX real-media tests")
   .length > 0;
-
-const PUBLISHER = "ffmpeg -re -f lavfi -i testsrc=size=640x480:rate=25 -c:v libx264 " +
-  "-preset ultrafast -tune zerolatency -g 25 -pix_fmt yuv420p -f rtsp " +
-  "rtsp://localhost:$RTSP_PORT/$MTX_PATH";
 
 async function waitFor<T>(
   what: string,
@@ -43,23 +44,17 @@ async function media(
     readPort: number;
     publishPort: number;
     root: string;
-    sim: Awaited<ReturnType<typeof startMediaMtxSim>>;
+    sim: MediaMtxSim;
   }) => Promise<void>,
 ) {
   const root = await Deno.makeTempDir();
-  const rtsp = await startRtspServer();
-  const sim = await startMediaMtxSim({
-    rtspPort: rtsp.readPort,
-    publishPort: rtsp.publishPort,
-    recordRoot: root,
-    restartDelayMs: 1000,
-  });
+  const media = await startMediaPlane(root);
+  const { rtsp, sim } = media;
   const client = new MediaMtxClient({ baseUrl: sim.url, timeoutMs: 3000 });
   try {
     await fn({ client, readPort: rtsp.readPort, publishPort: rtsp.publishPort, root, sim });
   } finally {
-    await sim.close();
-    await rtsp.close();
+    await media.close();
     await Deno.remove(root, { recursive: true });
   }
   assert.deepEqual(processesWith(`:${rtsp.publishPort}/`), [], "no orphan publisher");
@@ -71,7 +66,10 @@ Deno.test({
   ignore: skip,
   fn: () =>
     media(async ({ client, readPort, root, sim }) => {
-      await client.replacePathConfig("camera0", { runOnInit: PUBLISHER, runOnInitRestart: true });
+      await client.replacePathConfig("camera0", {
+        runOnInit: TEST_PATTERN_RUN_ON_INIT,
+        runOnInitRestart: true,
+      });
       const p = await waitFor("camera0 available", async () => {
         const s = await client.getPath("camera0");
         return s?.available ? s : null;

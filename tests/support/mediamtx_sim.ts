@@ -23,6 +23,7 @@ import {
 } from "./sim_conf.ts";
 import { type MediaEnv, PathMedia } from "./sim_media.ts";
 import { listSegments } from "./sim_record.ts";
+import { type RtspServer, startRtspServer } from "./rtsp.ts";
 
 /** A request the simulator received. */
 export interface SimRequest {
@@ -369,4 +370,37 @@ async function recording(st: SimState, name: string) {
     name,
   });
   return { name, segments: segs.map((s) => ({ start: s.start })) };
+}
+
+/** The real media plane of the e2e tests: rtsp-server-perl with a simulator in front of it. */
+export interface MediaPlane {
+  rtsp: RtspServer;
+  sim: MediaMtxSim;
+  /** Closes the simulator, then the RTSP server. */
+  close(): Promise<void>;
+}
+
+/** rtsp-server-perl plus a simulator on it (recording under `recordRoot`, runOnInit restart 1 s). */
+export async function startMediaPlane(recordRoot: string): Promise<MediaPlane> {
+  const rtsp = await startRtspServer();
+  let sim: MediaMtxSim;
+  try {
+    sim = await startMediaMtxSim({
+      rtspPort: rtsp.readPort,
+      publishPort: rtsp.publishPort,
+      recordRoot,
+      restartDelayMs: 1000,
+    });
+  } catch (e) {
+    await rtsp.close();
+    throw e;
+  }
+  return {
+    rtsp,
+    sim,
+    close: async () => {
+      await sim.close();
+      await rtsp.close();
+    },
+  };
 }

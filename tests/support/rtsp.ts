@@ -210,6 +210,15 @@ export function testPatternArgs(url: string): string[] {
   ];
 }
 
+/**
+ * The same test pattern as a MediaMTX `runOnInit` command: published to the path itself
+ * ($RTSP_PORT, $MTX_PATH), so the simulator's path becomes available on its own.
+ */
+export const TEST_PATTERN_RUN_ON_INIT =
+  "ffmpeg -re -f lavfi -i testsrc=size=640x480:rate=25 -c:v libx264 " +
+  "-preset ultrafast -tune zerolatency -g 25 -pix_fmt yuv420p -f rtsp " +
+  "rtsp://localhost:$RTSP_PORT/$MTX_PATH";
+
 /** Publish a test pattern to rtsp-server-perl's publish port; `stop()` tears it down cleanly. */
 export function publishTestPattern(
   publishPort: number,
