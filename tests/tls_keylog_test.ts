@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -9,8 +9,7 @@ import { attachKeyLog } from "../src/tls/keylog.ts";
 import { loadTlsMaterial } from "../src/tls/load.ts";
 import { tlsServerOptions } from "../src/tls/options.ts";
 import { makeTestPki } from "./support/certs.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
+import { bundleForNode, lastJsonLine, SRC } from "./support/node_bundle.ts";
 
 function checkKeyLog(text: string): void {
   for (const line of text.trim().split("\n")) {
@@ -51,22 +50,12 @@ console.log(JSON.stringify({ lines: kl.lines(), log: lines() }));
 Deno.test("keylog - under Node (bundled like the executable): NSS lines for TLS 1.3 and 1.2, 0600", async () => {
   const pki = await makeTestPki();
   try {
-    const entry = join(pki.dir, "keylog_entry.ts");
-    writeFileSync(entry, scenario(join(ROOT, "src")));
-    const bundle = join(pki.dir, "keylog_entry.mjs");
-    execFileSync(join(ROOT, "node_modules/.bin/esbuild"), [
-      entry,
-      "--bundle",
-      "--platform=node",
-      "--format=esm",
-      `--outfile=${bundle}`,
-      "--log-level=error",
-    ], { cwd: ROOT });
+    const bundle = bundleForNode(pki.dir, "keylog_entry", scenario(SRC));
     const file = join(pki.dir, "keys.log");
     const out = execFileSync("node", [bundle, JSON.stringify(pki.ssl()), file, pki.caFile], {
       encoding: "utf8",
     });
-    const result = JSON.parse(out.trim().split("\n").pop()!);
+    const result = lastJsonLine(out);
     assert.ok(result.lines >= 2, out);
     assert.match(result.log[0].msg, /SSLKEYLOGFILE is set/);
     assert.equal(result.log.length, 1, "no 'runtime gave no key material' warning on Node");

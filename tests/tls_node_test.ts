@@ -4,11 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-
-const ROOT = new URL("..", import.meta.url).pathname;
-const SRC = join(ROOT, "src");
+import { bundleForNode, lastJsonLine, SRC } from "./support/node_bundle.ts";
 
 const SCENARIO = `
 import https from "node:https";
@@ -91,21 +88,11 @@ console.log(JSON.stringify(out));
 Deno.test("node runtime - generation, load checks, mTLS and reload under Node 20+", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const entry = join(dir, "entry.ts");
-    writeFileSync(entry, SCENARIO);
-    const bundle = join(dir, "entry.mjs");
-    execFileSync(join(ROOT, "node_modules/.bin/esbuild"), [
-      entry,
-      "--bundle",
-      "--platform=node",
-      "--format=esm",
-      `--outfile=${bundle}`,
-      "--log-level=error",
-    ], { cwd: ROOT });
+    const bundle = bundleForNode(dir, "entry", SCENARIO);
     const work = join(dir, "work");
     Deno.mkdirSync(work);
     const text = execFileSync("node", [bundle, work], { encoding: "utf8", timeout: 30_000 });
-    const out = JSON.parse(text.trim().split("\n").pop()!);
+    const out = lastJsonLine(text);
     assert.match(out.verify, /OK$/);
     assert.deepEqual(out.codes, {
       good: "ok",
