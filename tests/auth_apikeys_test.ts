@@ -2,18 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ApiKeyError, ApiKeyStore } from "../src/auth/apikeys.ts";
 import { memoryLogger } from "../src/observability/log.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "./support/temp.ts";
 
 Deno.test("apikeys - create, verify, list; file is 0600 and holds only the hash", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const file = join(dir, "sub", "api-keys.json");
     const store = await ApiKeyStore.open(file);
     assert.deepEqual(store.list(), []);
@@ -52,7 +44,7 @@ Deno.test("apikeys - create, verify, list; file is 0600 and holds only the hash"
 });
 
 Deno.test("apikeys - wrong, malformed and altered keys are refused", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const store = await ApiKeyStore.open(join(dir, "k.json"));
     const k = await store.create({ name: "a", role: "viewer" });
     const last = k.key.at(-1) === "A" ? "B" : "A";
@@ -65,7 +57,7 @@ Deno.test("apikeys - wrong, malformed and altered keys are refused", async () =>
 });
 
 Deno.test("apikeys - expiry and revocation", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const now = Date.UTC(2026, 5, 1);
     const store = await ApiKeyStore.open(join(dir, "k.json"));
     const k = await store.create({
@@ -98,7 +90,7 @@ Deno.test("apikeys - expiry and revocation", async () => {
 });
 
 Deno.test("apikeys - bad input is refused and changes nothing", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const file = join(dir, "k.json");
     const store = await ApiKeyStore.open(file);
     await store.create({ name: "dup", role: "viewer" });
@@ -117,7 +109,7 @@ Deno.test("apikeys - bad input is refused and changes nothing", async () => {
 });
 
 Deno.test("apikeys - concurrent creates in one process keep every key", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const store = await ApiKeyStore.open(join(dir, "k.json"));
     const made = await Promise.all(
       ["a", "b", "c", "d"].map((name) => store.create({ name, role: "viewer" })),
@@ -129,7 +121,7 @@ Deno.test("apikeys - concurrent creates in one process keep every key", async ()
 });
 
 Deno.test("apikeys - a running store sees an external revoke (reload on change)", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const file = join(dir, "k.json");
     const { log, lines } = memoryLogger();
     const service = await ApiKeyStore.open(file, { refreshIntervalMs: 1000, log });
@@ -149,7 +141,7 @@ Deno.test("apikeys - a running store sees an external revoke (reload on change)"
 });
 
 Deno.test("apikeys - corrupt file: open fails with the path; a running store fails closed", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const file = join(dir, "k.json");
     await Deno.writeTextFile(file, "{not json");
     await assert.rejects(ApiKeyStore.open(file), (e: Error) => e.message.includes(file));

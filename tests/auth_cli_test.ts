@@ -4,40 +4,22 @@ import { ApiKeyStore } from "../src/auth/apikeys.ts";
 import { verifyToken } from "../src/auth/jwt.ts";
 import { apikeyCommand, parseExpiry } from "../src/cli/apikey_cmd.ts";
 import { tokenCommand } from "../src/cli/token_cmd.ts";
-import type { CliCommand, CliContext } from "../src/cli/types.ts";
+import type { CliCommand } from "../src/cli/types.ts";
 import { defaultConfig } from "../src/config/defaults.ts";
 import type { Config } from "../src/config/types.ts";
-
-interface Run {
-  code: number;
-  out: string[];
-  err: string[];
-}
+import { type CliRun, runCli } from "./support/cli.ts";
+import { withTempDir } from "./support/temp.ts";
 
 function runner(config: Config) {
-  return async (cmd: CliCommand, args: string[]): Promise<Run> => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const ctx: CliContext = {
-      out: (l) => out.push(l),
-      err: (l) => err.push(l),
-      config: () => Promise.resolve(config),
-      env: {},
-    };
-    const code = await cmd(args, ctx);
-    return { code, out, err };
-  };
+  return (cmd: CliCommand, args: string[]): Promise<CliRun> => runCli(cmd, args, { config });
 }
 
-async function withConfig(fn: (config: Config, dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
+function withConfig(fn: (config: Config, dir: string) => Promise<void>): Promise<void> {
+  return withTempDir((dir) => {
     const config = defaultConfig();
     config.data_dir = dir;
-    await fn(config, dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+    return fn(config, dir);
+  });
 }
 
 Deno.test("cli token - create prints a token the service secret verifies; verify prints claims", async () => {

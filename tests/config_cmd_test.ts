@@ -2,34 +2,18 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { configCommand } from "../src/cli/config_cmd.ts";
-import type { CliContext } from "../src/cli/types.ts";
+import { captureCli } from "./support/cli.ts";
+import { withTempDir } from "./support/temp.ts";
 
-/** A CLI context capturing output; `config()` must not be needed by `config check`. */
+/** A CLI context capturing output; `config check` loads the config itself (no ctx.config()). */
 function cli(env: Record<string, string | undefined> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: CliContext = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    env,
-    config: () => Promise.reject(new Error("config check loads the config itself")),
-  };
-  return { ctx, out, err };
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "config_cmd_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  return captureCli({ env });
 }
 
 const SECRET = "0123456789abcdef0123456789abcdef-secret";
 
 Deno.test("config check - valid file: source, masked YAML, exit 0", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const file = join(dir, "c.yaml");
     await Deno.writeTextFile(
       file,
@@ -74,7 +58,7 @@ Deno.test("config check - notes appear as YAML comments", async () => {
 });
 
 Deno.test("config check - CAMERA_SERVICE_CONFIG from ctx.env is honoured", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const file = join(dir, "c.yaml");
     await Deno.writeTextFile(file, "logging:\n  level: warn\n");
     const { ctx, out } = cli({ CAMERA_SERVICE_CONFIG: file });
@@ -86,7 +70,7 @@ Deno.test("config check - CAMERA_SERVICE_CONFIG from ctx.env is honoured", async
 });
 
 Deno.test("config check - invalid config: one problem per line, exit 1", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const file = join(dir, "bad.yaml");
     await Deno.writeTextFile(
       file,
@@ -108,7 +92,7 @@ Deno.test("config check - invalid config: one problem per line, exit 1", async (
 });
 
 Deno.test("config check - invalid config with --json: problems as data, exit 1", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const file = join(dir, "bad.yaml");
     await Deno.writeTextFile(file, "server: [1, 2\n");
     const { ctx, out } = cli();

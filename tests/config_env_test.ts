@@ -3,17 +3,9 @@ import { join } from "node:path";
 import { envVarName, envVarTable } from "../src/config/env.ts";
 import { ConfigError } from "../src/config/errors.ts";
 import { loadConfig } from "../src/config/load.ts";
+import { withTempDir } from "./support/temp.ts";
 
 const CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "config_env_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function envError(env: Record<string, string>, cwd = "/"): Promise<ConfigError> {
   try {
@@ -56,7 +48,7 @@ Deno.test("config env - the names of the issue map to their keys", () => {
 });
 
 Deno.test("config env - overrides are parsed by the key's type", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const { config } = await loadConfig({
       cwd: dir,
       env: {
@@ -96,7 +88,7 @@ Deno.test("config env - overrides are parsed by the key's type", async () => {
 });
 
 Deno.test("config env - env wins over the file; env paths resolve against cwd, not the file", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await Deno.mkdir(join(dir, "etc"));
     const file = join(dir, "etc", "c.yaml");
     await Deno.writeTextFile(file, "server:\n  port: 9000\ndata_dir: state\n");
@@ -196,7 +188,7 @@ Deno.test("config env SSL - a lone SSL_KEY_FILE is ignored too", async () => {
 });
 
 Deno.test("config env SSL - SSL_ENABLED makes the SSL_* group apply", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const { config, notes } = await loadConfig({
       env: { SSL_ENABLED: "true", SSL_CERT_FILE: "tls/c.pem", SSL_KEY_FILE: "/tls/k.pem" },
       cwd: dir,

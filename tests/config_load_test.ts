@@ -9,19 +9,11 @@ import { EMBEDDED_SOURCE, loadConfig, resolveConfig } from "../src/config/load.t
 import { resolveConfigPaths } from "../src/config/paths.ts";
 import { parseYaml } from "../src/config/yaml.ts";
 import { renderEmbedded } from "../scripts/gen-embedded-config.ts";
+import { withTempDir } from "./support/temp.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 /** The embedded default's source, config/camera-service.yaml. */
 const DEFAULT_YAML = readFileSync(join(root, "config/camera-service.yaml"), "utf8");
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "config_load_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function loadError(p: Promise<unknown>): Promise<ConfigError> {
   try {
@@ -42,7 +34,7 @@ Deno.test("config embedded - src/config/embedded.ts is in sync with config/camer
 });
 
 Deno.test("config embedded - the default YAML loads to exactly defaultConfig()", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const loaded = await loadConfig({ env: {}, cwd: dir });
     assert.equal(loaded.source, EMBEDDED_SOURCE);
     assert.deepEqual(loaded.notes, []);
@@ -86,7 +78,7 @@ Deno.test("config embedded - a problem in an overridden default names its line, 
 });
 
 Deno.test("config defaults - derived paths come from data_dir, relative to the cwd", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const { config } = await loadConfig({ env: {}, cwd: dir });
     assert.equal(config.data_dir, join(dir, "data"));
     assert.equal(config.recording.directory, join(dir, "data", "recordings"));
@@ -115,7 +107,7 @@ Deno.test("config docs - the default YAML documents the env variable of every ke
 });
 
 Deno.test("config file - values from --config override defaults; relative paths use its folder", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await Deno.mkdir(join(dir, "etc"));
     const file = join(dir, "etc", "svc.yaml");
     await Deno.writeTextFile(
@@ -149,7 +141,7 @@ Deno.test("config file - values from --config override defaults; relative paths 
 });
 
 Deno.test("config file - a relative --config path resolves against cwd", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await Deno.writeTextFile(join(dir, "c.yaml"), "logging:\n  level: debug\n");
     const { config, source } = await loadConfig({ file: "c.yaml", env: {}, cwd: dir });
     assert.equal(source, join(dir, "c.yaml"));
@@ -158,7 +150,7 @@ Deno.test("config file - a relative --config path resolves against cwd", async (
 });
 
 Deno.test("config file - CAMERA_SERVICE_CONFIG names the file when --config is absent", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const a = join(dir, "a.yaml");
     const b = join(dir, "b.yaml");
     await Deno.writeTextFile(a, "server:\n  port: 9001\n");
@@ -173,7 +165,7 @@ Deno.test("config file - CAMERA_SERVICE_CONFIG names the file when --config is a
 });
 
 Deno.test("config file - an empty or comment-only file means all defaults", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const file = join(dir, "empty.yaml");
     await Deno.writeTextFile(file, "# nothing here\n");
     const { config } = await loadConfig({ file, env: {} });
@@ -182,7 +174,7 @@ Deno.test("config file - an empty or comment-only file means all defaults", asyn
 });
 
 Deno.test("config file - null values (key with nothing after it) keep the default", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const file = join(dir, "c.yaml");
     await Deno.writeTextFile(file, "server:\n  port:\n  host: 127.0.0.1\nhealth:\n");
     const { config } = await loadConfig({ file, env: {} });
@@ -193,7 +185,7 @@ Deno.test("config file - null values (key with nothing after it) keep the defaul
 });
 
 Deno.test("config file - a missing file is an error naming the file and the flag/env", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const missing = join(dir, "nope.yaml");
     const e1 = await loadError(loadConfig({ file: missing, env: {} }));
     assert.match(e1.message, /nope\.yaml \(from --config\): not found/);
@@ -205,7 +197,7 @@ Deno.test("config file - a missing file is an error naming the file and the flag
 });
 
 Deno.test("config file - YAML syntax errors name the file and line", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const file = join(dir, "broken.yaml");
     await Deno.writeTextFile(
       file,
@@ -222,7 +214,7 @@ Deno.test("config file - YAML syntax errors name the file and line", async () =>
 });
 
 Deno.test("config file - validation problems carry the file line", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const file = join(dir, "c.yaml");
     await Deno.writeTextFile(file, "# comment\nserver:\n  host: x\n  port: 70000\n");
     const e = await loadError(loadConfig({ file, env: {} }));
@@ -233,7 +225,7 @@ Deno.test("config file - validation problems carry the file line", async () => {
 });
 
 Deno.test("config file - a top-level list is refused", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const file = join(dir, "c.yaml");
     await Deno.writeTextFile(file, "- a\n- b\n");
     const e = await loadError(loadConfig({ file, env: {} }));
@@ -267,7 +259,7 @@ for (const name of ["development", "production", "mtls"]) {
 }
 
 Deno.test("config overrides - programmatic overrides win over file and env", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const { config } = await loadConfig({
       env: { CAMERA_SERVICE_SERVER_PORT: "9000" },
       cwd: dir,

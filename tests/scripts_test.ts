@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ROOT, serveProvisioned } from "./compile_support.ts";
 import { createCA, issueCertificate } from "../src/tls/generate.ts";
+import { withTempDir } from "./support/temp.ts";
 
 const SCRIPTS = join(ROOT, "scripts");
 const DENO_BIN = join(ROOT, "node_modules", ".bin");
@@ -64,15 +65,6 @@ async function openssl(args: string[]): Promise<Run> {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-async function withRoot(fn: (root: string) => Promise<void>): Promise<void> {
-  const root = await Deno.makeTempDir({ prefix: "cs-root-" });
-  try {
-    await fn(root);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-}
-
 /** A stand-in executable for install.sh (it only copies the file). */
 async function fakeBinary(dir: string): Promise<string> {
   const file = join(dir, "camera-service-build");
@@ -104,7 +96,7 @@ if (!have("shellcheck")) {
 }
 
 Deno.test("install.sh - folders, permissions, executable, config and sandboxed units", async () => {
-  await withRoot(async (root) => {
+  await withTempDir(async (root) => {
     const bin = await fakeBinary(root);
     const out = ok(
       await script("install.sh", ["--root", root, "--binary", bin, "--with-mediamtx"]),
@@ -157,7 +149,7 @@ Deno.test({
   name: "install.sh - the units pass systemd-analyze verify",
   ignore: !have("systemd-analyze"),
   fn: async () => {
-    await withRoot(async (root) => {
+    await withTempDir(async (root) => {
       // verify insists that ExecStart exists: point it at /bin/true in a copy.
       const files = [];
       for (const u of ["camera-service.service", "mediamtx.service"]) {
@@ -179,7 +171,7 @@ Deno.test({
 });
 
 Deno.test("install.sh - a second run changes nothing and keeps an edited config", async () => {
-  await withRoot(async (root) => {
+  await withTempDir(async (root) => {
     const bin = await fakeBinary(root);
     assert.ok(changes(ok(await script("install.sh", ["--root", root, "--binary", bin]))) > 0);
     const cfg = join(root, "etc/camera-service/camera-service.yaml");
@@ -200,7 +192,7 @@ Deno.test("install.sh - a second run changes nothing and keeps an edited config"
 });
 
 Deno.test("install.sh - --dry-run writes nothing; a missing binary is a clear error", async () => {
-  await withRoot(async (root) => {
+  await withTempDir(async (root) => {
     const bin = await fakeBinary(root);
     const out = ok(await script("install.sh", ["--root", root, "--binary", bin, "--dry-run"]));
     assert.match(out, /would create \/etc\/camera-service\/ \(0750\)/);
@@ -212,7 +204,7 @@ Deno.test("install.sh - --dry-run writes nothing; a missing binary is a clear er
 });
 
 Deno.test("ssl-setup.sh - Let's Encrypt files are installed and the deploy hook renews them", async () => {
-  await withRoot(async (root) => {
+  await withTempDir(async (root) => {
     const ca = await createCA({ commonName: "Test LE CA" });
     const issue = () =>
       issueCertificate({
@@ -274,7 +266,7 @@ Deno.test("ssl-setup.sh - Let's Encrypt files are installed and the deploy hook 
 Deno.test({
   name: "ssl-setup.sh - self-signed certificate that openssl accepts; kept on a second run",
   fn: async () => {
-    await withRoot(async (root) => {
+    await withTempDir(async (root) => {
       const args = [
         "--root",
         root,
@@ -318,7 +310,7 @@ Deno.test({
 Deno.test({
   name: "ssl-setup.sh - private CA, server and client certificates verify against the CA",
   fn: async () => {
-    await withRoot(async (root) => {
+    await withTempDir(async (root) => {
       const args = [
         "--root",
         root,
@@ -383,7 +375,7 @@ Deno.test({
 Deno.test({
   name: "provision.sh - prints the admin key once; a second run rotates nothing",
   fn: async () => {
-    await withRoot(async (root) => {
+    await withTempDir(async (root) => {
       const args = ["--root", root, "--dev", "--host", "cam.example", "--host", "localhost"];
       const first = ok(await script("provision.sh", args));
       const key = /==== admin API key 'admin' \(shown ONCE; store it now\) ====\n(.+)\n/.exec(first)

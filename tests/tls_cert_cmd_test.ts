@@ -4,40 +4,17 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { certCommand } from "../src/cli/cert_cmd.ts";
-import type { CliContext } from "../src/cli/types.ts";
 import { loadTlsMaterial } from "../src/tls/load.ts";
 import { selfSigned } from "../src/tls/generate.ts";
+import { withTempDir } from "./support/temp.ts";
+import { type CliRun, runCli } from "./support/cli.ts";
 
-interface Run {
-  code: number;
-  out: string[];
-  err: string[];
-}
-
-async function cert(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: CliContext = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    env,
-    config: () => Promise.reject(new Error("cert needs no config")),
-  };
-  const code = await certCommand(args, ctx);
-  return { code, out, err };
+function cert(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(certCommand, args, { env });
 }
 
 function openssl(...args: string[]): string {
   return execFileSync("openssl", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 Deno.test("cert cli - --help everywhere", async () => {
@@ -59,7 +36,7 @@ Deno.test("cert cli - --help everywhere", async () => {
 });
 
 Deno.test("cert cli - self-signed with default names; passes openssl verify/checkend", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const out = join(dir, "tls");
     const r = await cert(["self-signed", "--out", out]);
     assert.equal(r.code, 0, r.err.join("\n"));
@@ -82,7 +59,7 @@ Deno.test("cert cli - self-signed with default names; passes openssl verify/chec
   }));
 
 Deno.test("cert cli - self-signed RSA, combined, names from --host/--dns/--ip, --days", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const r = await cert([
       "self-signed",
       "--out",
@@ -125,7 +102,7 @@ Deno.test("cert cli - self-signed RSA, combined, names from --host/--dns/--ip, -
   }));
 
 Deno.test("cert cli - CA, server and client certificates verify with openssl; combined works", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const caDir = join(dir, "ca");
     const ca = await cert(["ca", "create", "--out", caDir, "--cn", "Site CA", "--key", "rsa4096"]);
     assert.equal(ca.code, 0, ca.err.join("\n"));
@@ -226,7 +203,7 @@ Deno.test("cert cli - CA, server and client certificates verify with openssl; co
   }));
 
 Deno.test("cert cli - inspect --json and an expired certificate", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const f = join(dir, "old.crt");
     const old = await selfSigned({
       commonName: "old",
@@ -250,7 +227,7 @@ Deno.test("cert cli - inspect --json and an expired certificate", () =>
   }));
 
 Deno.test("cert cli - bad input: one line, non-zero exit, nothing written", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const caDir = join(dir, "ca");
     assert.equal((await cert(["ca", "create", "--out", caDir])).code, 0);
     const notCa = join(dir, "leaf");

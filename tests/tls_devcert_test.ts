@@ -6,18 +6,10 @@ import { join } from "node:path";
 import { memoryLogger } from "../src/observability/log.ts";
 import { ensureDevCertificate } from "../src/tls/devcert.ts";
 import { selfSigned } from "../src/tls/generate.ts";
-
-async function withDataDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "./support/temp.ts";
 
 Deno.test("devcert - generated once with localhost, loopback IPs and host name; 0600/0700", () =>
-  withDataDir(async (data) => {
+  withTempDir(async (data) => {
     const { log, lines } = memoryLogger();
     const a = await ensureDevCertificate(data, { log });
     assert.equal(a.generated, true);
@@ -49,7 +41,7 @@ Deno.test("devcert - generated once with localhost, loopback IPs and host name; 
   }));
 
 Deno.test("devcert - regenerated when names change, when expired, when broken", () =>
-  withDataDir(async (data) => {
+  withTempDir(async (data) => {
     const first = await ensureDevCertificate(data);
     const more = await ensureDevCertificate(data, { hostnames: ["cam.example", "10.1.2.3"] });
     assert.equal(more.generated, true);

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCA, issueCertificate, type KeyType, selfSigned } from "../src/tls/generate.ts";
 import { writeCertificateFiles } from "../src/tls/write.ts";
 import { makeTestPki } from "./support/certs.ts";
+import { withTempDir } from "./support/temp.ts";
 
 function openssl(...args: string[]): string {
   return execFileSync("openssl", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -16,18 +16,9 @@ function text(file: string): string {
   return openssl("x509", "-in", file, "-noout", "-text");
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "tls-gen-"));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 for (const keyType of ["ecdsa-p256", "rsa-2048"] as KeyType[]) {
   Deno.test(`generate - CA, server and client (${keyType}) pass openssl verify and checkend`, () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       const ca = await createCA({ commonName: "Box CA", keyType });
       const server = await issueCertificate({
         ca,
@@ -97,7 +88,7 @@ for (const keyType of ["ecdsa-p256", "rsa-2048"] as KeyType[]) {
 }
 
 Deno.test("generate - rsa-4096 CA issues an ECDSA server certificate", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const ca = await createCA({ commonName: "Big CA", keyType: "rsa-4096" });
     const srv = await issueCertificate({ ca, kind: "server", commonName: "x.test" });
     writeFileSync(join(dir, "ca.crt"), ca.certPem);
@@ -109,7 +100,7 @@ Deno.test("generate - rsa-4096 CA issues an ECDSA server certificate", async () 
 });
 
 Deno.test("generate - self-signed verifies against itself and has SANs", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const ss = await selfSigned({
       commonName: "box",
       dnsNames: ["localhost", "box"],
@@ -145,7 +136,7 @@ Deno.test("generate - serial numbers are random and positive", async () => {
 });
 
 Deno.test("generate - issued chain and combined file; files 0600, new folder 0700", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const pki = await makeTestPki({ dir: join(dir, "pki") });
     assert.equal(statSync(pki.dir).mode & 0o777, 0o700);
     for (
