@@ -154,6 +154,47 @@ export class LineWatcher {
   }
 }
 
+/** Environment putting both listeners on 127.0.0.1 with ports the OS chooses. */
+export const LOOPBACK_ANY_PORT_ENV: Record<string, string> = {
+  CAMERA_SERVICE_SERVER_HOST: "127.0.0.1",
+  CAMERA_SERVICE_HEALTH_HOST: "127.0.0.1",
+  CAMERA_SERVICE_SERVER_PORT: "0",
+  CAMERA_SERVICE_HEALTH_PORT: "0",
+};
+
+/** A spawned service whose stdout and stderr lines are watched. */
+export interface ServeProcess {
+  child: Deno.ChildProcess;
+  out: LineWatcher;
+  err: LineWatcher;
+  /** The JSON "listening" log line (ws_port, health_port), parsed; rejects after `ms`. */
+  listening(ms: number): Promise<Record<string, unknown>>;
+}
+
+/** Spawns `command` (argv) in `cwd` with exactly `env` (nothing inherited), output watched. */
+export function spawnServe(
+  command: string[],
+  opts: { cwd: string; env: Record<string, string> },
+): ServeProcess {
+  const [cmd, ...args] = command;
+  const child = new Deno.Command(cmd, {
+    args,
+    cwd: opts.cwd,
+    env: opts.env,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const out = new LineWatcher(child.stdout);
+  const err = new LineWatcher(child.stderr);
+  return {
+    child,
+    out,
+    err,
+    listening: async (ms) => jsonLine(await out.wait((l) => jsonLine(l)?.msg === "listening", ms))!,
+  };
+}
+
 /** Parses a JSON log line; null when the line is not JSON. */
 export function jsonLine(line: string): Record<string, unknown> | null {
   try {
@@ -181,9 +222,7 @@ export interface ProvisionedServe {
  */
 export async function serveProvisioned(opts: ProvisionedServe): Promise<Record<string, unknown>> {
   const etc = join(opts.root, "etc/camera-service");
-  const [cmd, ...args] = opts.command;
-  const child = new Deno.Command(cmd, {
-    args: [...args, "serve"],
+  const { child, out, err, listening } = spawnServe([...opts.command, "serve"], {
     cwd: opts.root,
     env: {
       PATH: "/nonexistent",
@@ -191,21 +230,12 @@ export async function serveProvisioned(opts: ProvisionedServe): Promise<Record<s
       CAMERA_SERVICE_DATA_DIR: join(opts.root, "var/lib/camera-service"),
       CAMERA_SERVICE_SSL_CERT_FILE: join(etc, "tls/server.crt"),
       CAMERA_SERVICE_SSL_KEY_FILE: join(etc, "tls/server.key"),
-      CAMERA_SERVICE_SERVER_HOST: "127.0.0.1",
-      CAMERA_SERVICE_HEALTH_HOST: "127.0.0.1",
-      CAMERA_SERVICE_SERVER_PORT: "0",
-      CAMERA_SERVICE_HEALTH_PORT: "0",
+      ...LOOPBACK_ANY_PORT_ENV,
     },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const out = new LineWatcher(child.stdout);
-  const err = new LineWatcher(child.stderr);
+  });
   let client: RpcClient | null = null;
   try {
-    const line = await out.wait((l) => jsonLine(l)?.msg === "listening", 30_000);
-    const port = jsonLine(line)!.ws_port as number;
+    const port = (await listening(30_000)).ws_port as number;
     const ca = await Deno.readTextFile(join(etc, "tls/ca.crt"));
     client = await RpcClient.connect(`wss://localhost:${port}/ws`, { ca });
     const auth = await client.call("authenticate", { auth_token: opts.key });

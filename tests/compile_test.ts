@@ -10,11 +10,12 @@ import {
   ensureBuilt,
   EXE,
   jsonLine,
-  LineWatcher,
+  LOOPBACK_ANY_PORT_ENV,
   ROOT,
   runExe,
   sandbox,
   serveProvisioned,
+  spawnServe,
 } from "./compile_support.ts";
 import { RpcClient } from "./support/rpc_client.ts";
 import { bundle } from "../compile/bundle.ts";
@@ -143,29 +144,14 @@ test("executable - token create prints a viewer JWT", async () => {
 test("executable - serve answers over WSS with the generated CA and exits 0 on SIGTERM", async () => {
   const info = await ensureBuilt();
   const box = await sandbox();
-  const env = {
-    ...box.env,
-    CAMERA_SERVICE_SERVER_HOST: "127.0.0.1",
-    CAMERA_SERVICE_HEALTH_HOST: "127.0.0.1",
-    CAMERA_SERVICE_SERVER_PORT: "0",
-    CAMERA_SERVICE_HEALTH_PORT: "0",
-    CAMERA_SERVICE_LOG_FORMAT: "json",
-  };
+  const env = { ...box.env, ...LOOPBACK_ANY_PORT_ENV, CAMERA_SERVICE_LOG_FORMAT: "json" };
   const t0 = performance.now();
-  const child = new Deno.Command(box.exe, {
-    args: ["serve"],
-    cwd: box.cwd,
-    env,
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const out = new LineWatcher(child.stdout);
-  const err = new LineWatcher(child.stderr);
+  const serve = spawnServe([box.exe, "serve"], { cwd: box.cwd, env });
+  const { child, out, err } = serve;
   let client: RpcClient | null = null;
   let exited = false;
   try {
-    const listening = jsonLine(await out.wait((l) => jsonLine(l)?.msg === "listening", 20_000))!;
+    const listening = await serve.listening(20_000);
     const port = listening.ws_port as number;
     assert.ok(port > 0, "a real port was chosen");
     const devCert = jsonLine(out.lines.find((l) => jsonLine(l)?.cert_file !== undefined)!)!;

@@ -12,9 +12,9 @@ import {
   buildImpossible,
   ensureBuilt,
   EXE,
-  jsonLine,
-  LineWatcher,
+  LOOPBACK_ANY_PORT_ENV,
   ROOT,
+  spawnServe,
 } from "./compile_support.ts";
 import { makeTestPki } from "./support/certs.ts";
 import { RpcClient } from "./support/rpc_client.ts";
@@ -32,10 +32,7 @@ async function scenario(runtime: "deno" | "exe"): Promise<void> {
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
     HOME: dir,
     CAMERA_SERVICE_DATA_DIR: join(dir, "data"),
-    CAMERA_SERVICE_SERVER_HOST: "127.0.0.1",
-    CAMERA_SERVICE_SERVER_PORT: "0",
-    CAMERA_SERVICE_HEALTH_HOST: "127.0.0.1",
-    CAMERA_SERVICE_HEALTH_PORT: "0",
+    ...LOOPBACK_ANY_PORT_ENV,
     CAMERA_SERVICE_SSL_CERT_FILE: pki.serverCertFile,
     CAMERA_SERVICE_SSL_KEY_FILE: pki.serverKeyFile,
     CAMERA_SERVICE_SSL_VERIFY_MODE: "CERT_OPTIONAL",
@@ -49,19 +46,11 @@ async function scenario(runtime: "deno" | "exe"): Promise<void> {
   const cmd = runtime === "deno"
     ? [Deno.execPath(), "run", "--allow-all", join(ROOT, "mod.ts"), "serve"]
     : [EXE, "serve"];
-  const child = new Deno.Command(cmd[0], {
-    args: cmd.slice(1),
-    env,
-    clearEnv: true,
-    cwd: dir,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const out = new LineWatcher(child.stdout);
-  const err = new LineWatcher(child.stderr);
+  const serve = spawnServe(cmd, { cwd: dir, env });
+  const { child, out, err } = serve;
   let helpers: number[] = [];
   try {
-    const listening = jsonLine(await out.wait((l) => l.includes('"msg":"listening"'), 30_000))!;
+    const listening = await serve.listening(30_000);
     const ca = pki.ca.certPem;
     const url = `wss://127.0.0.1:${listening.ws_port}/ws`;
     const c = await RpcClient.connect(url, {
