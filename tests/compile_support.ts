@@ -87,22 +87,35 @@ export async function sandbox(): Promise<Sandbox> {
   };
 }
 
+/** What a finished process returned and printed (as text). */
+export interface ProcessOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `cmd` to completion with stdout and stderr captured. */
+export async function runCaptured(
+  cmd: string,
+  opts: Omit<Deno.CommandOptions, "stdout" | "stderr"> = {},
+): Promise<ProcessOutput> {
+  const out = await new Deno.Command(cmd, { ...opts, stdout: "piped", stderr: "piped" }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
 /** Runs the executable to completion (clean environment, sandbox cwd). */
-export async function runExe(
+export function runExe(
   box: Sandbox,
   args: string[],
   env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(box.exe, {
+): Promise<ProcessOutput> {
+  return runCaptured(box.exe, {
     args,
     cwd: box.cwd,
     env: { ...box.env, ...env },
     clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  });
 }
 
 /** Collects the lines of a stream and lets a test wait for the first line that matches. */

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ROOT, serveProvisioned } from "./compile_support.ts";
+import { type ProcessOutput, ROOT, runCaptured, serveProvisioned } from "./compile_support.ts";
 import { createCA, issueCertificate } from "../src/tls/generate.ts";
 import { withTempDir } from "./support/temp.ts";
 
@@ -22,19 +22,13 @@ function have(cmd: string): boolean {
   }
 }
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs a script with a minimal environment (PATH gets the repo's deno for --dev). */
-async function script(
+function script(
   name: string,
   args: string[],
   env: Record<string, string> = {},
-): Promise<Run> {
-  const out = await new Deno.Command("bash", {
+): Promise<ProcessOutput> {
+  return runCaptured("bash", {
     args: [join(SCRIPTS, name), ...args],
     env: {
       PATH: `${DENO_BIN}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`,
@@ -42,14 +36,13 @@ async function script(
       ...env,
     },
     clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  });
 }
 
-function ok(r: Run): string {
+/** Arguments from one space-separated string (none of them contains a space). */
+const words = (s: string) => s.split(" ");
+
+function ok(r: ProcessOutput): string {
   assert.equal(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
@@ -58,11 +51,13 @@ async function mode(path: string): Promise<string> {
   return ((await Deno.stat(path)).mode! & 0o7777).toString(8);
 }
 
-async function openssl(args: string[]): Promise<Run> {
-  const out = await new Deno.Command("openssl", { args, stdout: "piped", stderr: "piped" })
-    .output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function openssl(args: string[]): Promise<ProcessOutput> {
+  return runCaptured("openssl", { args });
+}
+
+/** `openssl verify` of `cert` against `caFile`, for `purpose` (sslserver, sslclient) if given. */
+function verify(caFile: string, cert: string, purpose?: string): Promise<ProcessOutput> {
+  return openssl(["verify", "-CAfile", caFile, ...(purpose ? ["-purpose", purpose] : []), cert]);
 }
 
 /** A stand-in executable for install.sh (it only copies the file). */
@@ -222,9 +217,7 @@ Deno.test("ssl-setup.sh - Let's Encrypt files are installed and the deploy hook 
     const missing = await script("ssl-setup.sh", [
       "--root",
       root,
-      "--letsencrypt",
-      "--domain",
-      "other.example",
+      ...words("--letsencrypt --domain other.example"),
     ]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /certbot certonly --standalone -d other\.example/);
@@ -270,29 +263,20 @@ Deno.test({
       const args = [
         "--root",
         root,
-        "--dev",
-        "--self-signed",
-        "--host",
-        "cam.example",
-        "--host",
-        "10.1.2.3",
+        ...words("--dev --self-signed --host cam.example --host 10.1.2.3"),
       ];
       ok(await script("ssl-setup.sh", args));
       const tls = join(root, "etc/camera-service/tls");
       const crt = join(tls, "server.crt");
       assert.equal(await mode(tls), "700");
       assert.equal(await mode(join(tls, "server.key")), "600");
-      const v = await openssl(["verify", "-CAfile", crt, crt]);
+      const v = await verify(crt, crt);
       assert.equal(v.code, 0, v.stderr + v.stdout);
       const x = await openssl([
         "x509",
         "-in",
         crt,
-        "-noout",
-        "-checkend",
-        "86400",
-        "-ext",
-        "subjectAltName",
+        ...words("-noout -checkend 86400 -ext subjectAltName"),
       ]);
       assert.equal(x.code, 0, x.stderr);
       assert.match(x.stdout, /DNS:cam\.example/);
@@ -314,12 +298,7 @@ Deno.test({
       const args = [
         "--root",
         root,
-        "--dev",
-        "--private-ca",
-        "--host",
-        "cam.example",
-        "--clients",
-        "ui,sdk",
+        ...words("--dev --private-ca --host cam.example --clients ui,sdk"),
       ];
       // A box that had a self-signed certificate: switching to the CA replaces it (without
       // --force), because a certificate the CA did not issue would fail every client.
@@ -334,24 +313,10 @@ Deno.test({
       assert.equal(await mode(join(etc, "ca")), "700");
       assert.equal(await mode(join(etc, "ca/ca.key")), "600");
       assert.equal(await Deno.readTextFile(join(etc, "tls/ca.crt")), await Deno.readTextFile(ca));
-      const server = await openssl([
-        "verify",
-        "-CAfile",
-        ca,
-        "-purpose",
-        "sslserver",
-        join(etc, "tls/server.crt"),
-      ]);
+      const server = await verify(ca, join(etc, "tls/server.crt"), "sslserver");
       assert.equal(server.code, 0, server.stderr + server.stdout);
       for (const name of ["ui", "sdk"]) {
-        const c = await openssl([
-          "verify",
-          "-CAfile",
-          ca,
-          "-purpose",
-          "sslclient",
-          join(etc, `clients/${name}.crt`),
-        ]);
+        const c = await verify(ca, join(etc, `clients/${name}.crt`), "sslclient");
         assert.equal(c.code, 0, c.stderr + c.stdout);
         assert.equal(await mode(join(etc, `clients/${name}.key`)), "600");
       }
@@ -366,7 +331,7 @@ Deno.test({
         caBefore,
         "the CA is never replaced",
       );
-      const reissued = await openssl(["verify", "-CAfile", ca, join(etc, "tls/server.crt")]);
+      const reissued = await verify(ca, join(etc, "tls/server.crt"));
       assert.equal(reissued.code, 0, reissued.stderr);
     });
   },
@@ -386,12 +351,7 @@ Deno.test({
       assert.equal(await mode(join(data, "jwt-secret")), "600");
       const keysFile = await Deno.readTextFile(join(data, "api-keys.json"));
       assert.ok(!keysFile.includes(key), "only a hash of the key is stored");
-      const v = await openssl([
-        "verify",
-        "-CAfile",
-        join(etc, "tls/ca.crt"),
-        join(etc, "tls/server.crt"),
-      ]);
+      const v = await verify(join(etc, "tls/ca.crt"), join(etc, "tls/server.crt"));
       assert.equal(v.code, 0, v.stderr);
       const config = await Deno.readTextFile(join(etc, "camera-service.yaml"));
       assert.match(config, /cert_file: \/etc\/camera-service\/tls\/server\.crt/);
