@@ -7,7 +7,7 @@ import { tokenCommand } from "../src/cli/token_cmd.ts";
 import type { CliCommand } from "../src/cli/types.ts";
 import { defaultConfig } from "../src/config/defaults.ts";
 import type { Config } from "../src/config/types.ts";
-import { type CliRun, runCli } from "./support/cli.ts";
+import { argv, type CliRun, runCli } from "./support/cli.ts";
 import { withTempDir } from "./support/temp.ts";
 
 function runner(config: Config) {
@@ -25,15 +25,7 @@ function withConfig(fn: (config: Config, dir: string) => Promise<void>): Promise
 Deno.test("cli token - create prints a token the service secret verifies; verify prints claims", async () => {
   await withConfig(async (config, dir) => {
     const run = runner(config);
-    const r = await run(tokenCommand, [
-      "create",
-      "--role",
-      "operator",
-      "--user",
-      "ops",
-      "--ttl",
-      "90m",
-    ]);
+    const r = await run(tokenCommand, argv("create --role operator --user ops --ttl 90m"));
     assert.equal(r.code, 0);
     assert.equal(r.out.length, 1);
     const secret = (await Deno.readTextFile(join(dir, "jwt-secret"))).trim();
@@ -152,16 +144,10 @@ Deno.test("cli apikey - expires, custom file, json output", async () => {
   await withConfig(async (config, dir) => {
     config.security.api_keys_file = join(dir, "etc", "keys.json");
     const run = runner(config);
-    const c = await run(apikeyCommand, [
-      "create",
-      "--role",
-      "viewer",
-      "--name",
-      "temp",
-      "--expires",
-      "30d",
-      "--json",
-    ]);
+    const c = await run(
+      apikeyCommand,
+      argv("create --role viewer --name temp --expires 30d --json"),
+    );
     assert.equal(c.code, 0);
     const k = JSON.parse(c.out[0]);
     assert.ok(Math.abs(Date.parse(k.expires_at) - (Date.now() + 30 * 86400_000)) < 5000);

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type ProcessOutput, ROOT, runCaptured, serveProvisioned } from "./compile_support.ts";
 import { createCA, issueCertificate } from "../src/tls/generate.ts";
+import { argv } from "./support/cli.ts";
 import { withTempDir } from "./support/temp.ts";
 
 const SCRIPTS = join(ROOT, "scripts");
@@ -38,9 +39,6 @@ function script(
     clearEnv: true,
   });
 }
-
-/** Arguments from one space-separated string (none of them contains a space). */
-const words = (s: string) => s.split(" ");
 
 function ok(r: ProcessOutput): string {
   assert.equal(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
@@ -217,7 +215,7 @@ Deno.test("ssl-setup.sh - Let's Encrypt files are installed and the deploy hook 
     const missing = await script("ssl-setup.sh", [
       "--root",
       root,
-      ...words("--letsencrypt --domain other.example"),
+      ...argv("--letsencrypt --domain other.example"),
     ]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /certbot certonly --standalone -d other\.example/);
@@ -263,7 +261,7 @@ Deno.test({
       const args = [
         "--root",
         root,
-        ...words("--dev --self-signed --host cam.example --host 10.1.2.3"),
+        ...argv("--dev --self-signed --host cam.example --host 10.1.2.3"),
       ];
       ok(await script("ssl-setup.sh", args));
       const tls = join(root, "etc/camera-service/tls");
@@ -276,7 +274,7 @@ Deno.test({
         "x509",
         "-in",
         crt,
-        ...words("-noout -checkend 86400 -ext subjectAltName"),
+        ...argv("-noout -checkend 86400 -ext subjectAltName"),
       ]);
       assert.equal(x.code, 0, x.stderr);
       assert.match(x.stdout, /DNS:cam\.example/);
@@ -298,7 +296,7 @@ Deno.test({
       const args = [
         "--root",
         root,
-        ...words("--dev --private-ca --host cam.example --clients ui,sdk"),
+        ...argv("--dev --private-ca --host cam.example --clients ui,sdk"),
       ];
       // A box that had a self-signed certificate: switching to the CA replaces it (without
       // --force), because a certificate the CA did not issue would fail every client.

@@ -43,3 +43,8 @@ export async function runCli(
   const code = await cmd(args, ctx);
   return { code, out, err };
 }
+
+/** An argv from one space-separated string (for arguments that contain no space). */
+export function argv(line: string): string[] {
+  return line.split(" ");
+}
