@@ -1,15 +1,12 @@
 /** The system methods' results, over a real socket, validate against the published contract. */
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
 import { contractErrors } from "./media_contract.ts";
-import { RpcClient } from "./support/rpc_client.ts";
 import { startTestService } from "./support/service.ts";
 
 Deno.test("api contract - system, auth and subscription results match their schemas", async () => {
   const t = await startTestService();
   try {
-    const ca = await readFile(t.pki.caFile, "utf8");
-    const c = await RpcClient.connect(t.addr.ws_url.replace("localhost", "127.0.0.1"), { ca });
+    const c = await t.connect();
     const calls: [string, unknown][] = [
       ["ping", undefined],
       ["authenticate", { auth_token: await t.token("admin") }],

@@ -6,10 +6,9 @@
  * degraded health, then recovery → the device disappears: DISCONNECTED and the path is gone.
  */
 import assert from "node:assert/strict";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startMediaPlane } from "./support/mediamtx_sim.ts";
-import { RpcClient } from "./support/rpc_client.ts";
 import { ffprobeVideo, missingTools } from "./support/rtsp.ts";
 import { httpsGet, startTestService } from "./support/service.ts";
 
@@ -43,8 +42,8 @@ Deno.test({
       c.snapshots.rtsp_transport = "udp";
       c.recording.directory = join(recordRoot, "recordings");
     }, { publish: { inputOverride: "-re -f lavfi -i testsrc=size=640x480:rate=25" } });
-    const ca = await readFile(t.pki.caFile, "utf8");
-    const c = await RpcClient.connect(t.addr.ws_url.replace("localhost", "127.0.0.1"), { ca });
+    const ca = t.ca;
+    const c = await t.connect();
     try {
       const auth = await c.call("authenticate", { auth_token: await t.token("admin") });
       assert.equal((auth.result as Record<string, unknown>).role, "admin");

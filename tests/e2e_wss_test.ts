@@ -7,8 +7,7 @@ import { httpsGet, startTestService } from "./support/service.ts";
 Deno.test("e2e wss - ping without auth, viewer flow, roles, bad tokens", async () => {
   const t = await startTestService();
   try {
-    const ca = await readFile(t.pki.caFile, "utf8");
-    const c = await RpcClient.connect(t.addr.ws_url.replace("localhost", "127.0.0.1"), { ca });
+    const c = await t.connect();
     assert.deepEqual(await c.call("ping"), { jsonrpc: "2.0", result: "pong", id: 1 });
 
     const denied = await c.call("get_server_info");
@@ -50,7 +49,7 @@ Deno.test("e2e wss - ping without auth, viewer flow, roles, bad tokens", async (
     await c.close();
 
     // Expiry is enforced on every call of a bound session, not only at authenticate.
-    const short = await RpcClient.connect(t.addr.ws_url.replace("localhost", "127.0.0.1"), { ca });
+    const short = await t.connect();
     const shortAuth = await short.call("authenticate", { auth_token: await t.token("viewer", 1) });
     assert.equal((shortAuth.result as Record<string, unknown>).authenticated, true);
     await new Promise((r) => setTimeout(r, 1100));
@@ -82,7 +81,7 @@ Deno.test("e2e wss - CERT_REQUIRED: no certificate and a rogue certificate refus
     c.security.ssl = pki.ssl({ verify_mode: "CERT_REQUIRED", ca_file: pki.caFile });
   });
   try {
-    const ca = await readFile(t.pki.caFile, "utf8");
+    const ca = t.ca;
     const url = t.addr.ws_url.replace("localhost", "127.0.0.1");
     await assert.rejects(RpcClient.connect(url, { ca }));
     await assert.rejects(
@@ -113,7 +112,7 @@ Deno.test("e2e wss - CERT_OPTIONAL: no certificate accepted, rogue refused", asy
     c.security.ssl = pki.ssl({ verify_mode: "CERT_OPTIONAL", ca_file: pki.caFile });
   });
   try {
-    const ca = await readFile(t.pki.caFile, "utf8");
+    const ca = t.ca;
     const url = t.addr.ws_url.replace("localhost", "127.0.0.1");
     const anon = await RpcClient.connect(url, { ca });
     assert.equal((await anon.call("ping")).result, "pong");
@@ -136,7 +135,7 @@ Deno.test("e2e wss - frame limit 1009, binary frame 1003, max connections, other
     c.server.max_connections = 3;
   });
   try {
-    const ca = await readFile(t.pki.caFile, "utf8");
+    const ca = t.ca;
     const url = t.addr.ws_url.replace("localhost", "127.0.0.1");
     const keep = await RpcClient.connect(url, { ca });
 
@@ -164,7 +163,7 @@ Deno.test("e2e wss - frame limit 1009, binary frame 1003, max connections, other
 Deno.test("e2e health - live, ready with certificate expiry, metrics on loopback", async () => {
   const t = await startTestService();
   try {
-    const ca = await readFile(t.pki.caFile, "utf8");
+    const ca = t.ca;
     const live = await httpsGet(t.healthUrl("/health/live"), ca);
     assert.equal(live.status, 200);
     assert.equal(JSON.parse(live.body).status, "healthy");
@@ -179,7 +178,7 @@ Deno.test("e2e health - live, ready with certificate expiry, metrics on loopback
       "MediaMTX down degrades, does not fail readiness",
     );
 
-    const c = await RpcClient.connect(t.addr.ws_url.replace("localhost", "127.0.0.1"), { ca });
+    const c = await t.connect();
     await c.call("ping");
     await c.close();
     const metrics = await httpsGet(t.healthUrl("/metrics"), ca);
@@ -200,7 +199,7 @@ Deno.test("e2e wss - keepalive: an idle live client stays, a peer that stops ans
     c.server.ping_interval = 0.2;
   });
   try {
-    const ca = await readFile(t.pki.caFile, "utf8");
+    const ca = t.ca;
     const url = t.addr.ws_url.replace("localhost", "127.0.0.1");
     const idle = await RpcClient.connect(url, { ca });
     const dead = await RpcClient.connect(url, { ca });

@@ -5,18 +5,16 @@
  * per-address lockout is tested separately (-32040 even for a valid token while locked).
  */
 import assert from "node:assert/strict";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ApiKeyStore } from "../src/auth/apikeys.ts";
 import { apiKeysFile } from "../src/auth/setup.ts";
 import { attackTokens } from "./support/hardening_jwt.ts";
 import { Tally, until } from "./support/hardening_tally.ts";
 import { RpcClient } from "./support/rpc_client.ts";
-import { httpsGet, startTestService, TEST_SECRET, type TestService } from "./support/service.ts";
+import { httpsGet, startTestService, TEST_SECRET } from "./support/service.ts";
 
 const tally = new Tally("auth");
-
-const wsUrl = (t: TestService) => t.addr.ws_url.replace("localhost", "127.0.0.1");
 
 /** Params problems of `authenticate` itself (non-string/empty token) may answer -32602. */
 const nonString = (token: unknown) => typeof token !== "string" || token === "";
@@ -53,11 +51,10 @@ Deno.test("hardening auth - forged, broken and oversized JWTs are -32001 and gra
     c.server.rate_limit_burst = 100_000;
   });
   try {
-    const ca = await readFile(t.pki.caFile, "utf8");
     const viewerToken = await t.token("viewer");
     const attacks = attackTokens(TEST_SECRET, viewerToken);
     assert.ok(attacks.length >= 40);
-    const c = await RpcClient.connect(wsUrl(t), { ca });
+    const c = await t.connect();
     for (const a of attacks) {
       await tally.run(`jwt ${a.name}`, () => assertRefused(c, a.token, a.name));
     }
@@ -119,7 +116,7 @@ Deno.test("hardening auth - forged credentials on the download and metrics route
     c.health.metrics_access = "token";
   });
   try {
-    const ca = await readFile(t.pki.caFile, "utf8");
+    const ca = t.ca;
     await mkdir(t.config.snapshots.directory, { recursive: true });
     await writeFile(join(t.config.snapshots.directory, "ok.jpg"), "PRIVATE-IMAGE");
     const url = `https://127.0.0.1:${t.addr.ws_port}/files/snapshots/ok.jpg`;
@@ -174,7 +171,6 @@ Deno.test("hardening auth - revoked and expired API keys, revocation of a bound 
     c.security.auth_max_failures = 1_000_000;
   });
   try {
-    const ca = await readFile(t.pki.caFile, "utf8");
     const store = await ApiKeyStore.open(apiKeysFile(t.config));
     const good = await store.create({ name: "robot", role: "admin" });
     const doomed = await store.create({ name: "doomed", role: "admin" });
@@ -183,8 +179,8 @@ Deno.test("hardening auth - revoked and expired API keys, revocation of a bound 
       role: "admin",
       expiresAt: new Date(Date.now() + 1500),
     });
-    const c = await RpcClient.connect(wsUrl(t), { ca });
-    const bound = await RpcClient.connect(wsUrl(t), { ca });
+    const c = await t.connect();
+    const bound = await t.connect();
 
     await tally.run("api key valid one works (control)", async () => {
       await until("the service sees the new keys", async () => {
@@ -208,7 +204,7 @@ Deno.test("hardening auth - revoked and expired API keys, revocation of a bound 
       assert.equal(reason, "API key revoked");
       const after = await bound.call("get_server_info");
       assert.equal(after.error?.code, -32001, "the revoked identity is unbound");
-      const fresh = await RpcClient.connect(wsUrl(t), { ca });
+      const fresh = await t.connect();
       await assertRefused(fresh, doomed.key, "revoked key");
       await fresh.close();
     });
@@ -216,13 +212,13 @@ Deno.test("hardening auth - revoked and expired API keys, revocation of a bound 
       await new Promise((r) =>
         setTimeout(r, Math.max(0, Date.parse(brief.expires_at!) - Date.now() + 100))
       );
-      const fresh = await RpcClient.connect(wsUrl(t), { ca });
+      const fresh = await t.connect();
       await assertRefused(fresh, brief.key, "expired key");
       await fresh.close();
     });
     await tally.run("api key forged with a real id", async () => {
       const forged = good.key.slice(0, -4) + (good.key.endsWith("AAAA") ? "BBBB" : "AAAA");
-      const fresh = await RpcClient.connect(wsUrl(t), { ca });
+      const fresh = await t.connect();
       await assertRefused(fresh, forged, "forged key with real id");
       await fresh.close();
     });
@@ -239,8 +235,8 @@ Deno.test("hardening auth - lockout after repeated failures: -32040 even for a v
     c.security.auth_lockout = 60;
   });
   try {
-    const ca = await readFile(t.pki.caFile, "utf8");
-    const c = await RpcClient.connect(wsUrl(t), { ca });
+    const ca = t.ca;
+    const c = await t.connect();
     await tally.run("lockout engages and refuses valid credentials", async () => {
       for (let i = 0; i < 3; i++) {
         const r = await c.call("authenticate", { auth_token: `garbage-${i}` });
@@ -253,7 +249,7 @@ Deno.test("hardening auth - lockout after repeated failures: -32040 even for a v
       assert.equal(viaParam.error?.code, -32040);
       assert.equal((await c.call("get_status")).error?.code, -32001, "nothing bound");
       // A new connection from the same address is locked out too.
-      const other = await RpcClient.connect(wsUrl(t), { ca });
+      const other = await t.connect();
       const again = await other.call("authenticate", { auth_token: await t.token("viewer") });
       assert.equal(again.error?.code, -32040);
       assert.equal((await other.call("ping")).result, "pong");

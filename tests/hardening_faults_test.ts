@@ -29,8 +29,7 @@ async function withCamera(
     c.mediamtx.api_port = sim.port;
     configure(c);
   });
-  const ca = await readFile(t.pki.caFile, "utf8");
-  const c = await RpcClient.connect(t.addr.ws_url.replace("localhost", "127.0.0.1"), { ca });
+  const c = await t.connect();
   try {
     await c.call("authenticate", { auth_token: await t.token("admin") });
     await writeFile(join(t.config.camera.device_dir, "video0"), "");

@@ -10,7 +10,6 @@ import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import https from "node:https";
 import { join } from "node:path";
 import { Tally } from "./support/hardening_tally.ts";
-import { RpcClient } from "./support/rpc_client.ts";
 import { startTestService } from "./support/service.ts";
 
 const tally = new Tally("files");
@@ -82,7 +81,7 @@ Deno.test({
   fn: async () => {
     const t = await startTestService();
     try {
-      const ca = await readFile(t.pki.caFile, "utf8");
+      const ca = t.ca;
       const snaps = t.config.snapshots.directory;
       const recs = t.config.recording.directory;
       // Sentinels: outside the folders, a dotfile inside, symlinks (file and folder) pointing out.
@@ -105,7 +104,7 @@ Deno.test({
       // A legitimate file (control: the routes and methods do work).
       await writeFile(join(snaps, "ok.jpg"), "fine");
 
-      const c = await RpcClient.connect(t.addr.ws_url.replace("localhost", "127.0.0.1"), { ca });
+      const c = await t.connect();
       const auth = await c.call("authenticate", { auth_token: await t.token("admin") });
       assert.equal((auth.result as Record<string, unknown>).role, "admin");
       const bearer = { Authorization: `Bearer ${await t.token("admin")}` };

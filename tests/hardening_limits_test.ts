@@ -7,15 +7,12 @@
  * without a TLS handshake) cut off at 10 s.
  */
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
 import { WebSocket } from "ws";
 import { Tally, until } from "./support/hardening_tally.ts";
 import { RawWs } from "./support/hardening_ws_raw.ts";
-import { RpcClient } from "./support/rpc_client.ts";
-import { startTestService, type TestService } from "./support/service.ts";
+import { startTestService } from "./support/service.ts";
 
 const tally = new Tally("limits");
-const wsUrl = (t: TestService) => t.addr.ws_url.replace("localhost", "127.0.0.1");
 
 /** Open a WebSocket; resolves with it, or with the HTTP status of a refused upgrade. */
 function tryOpen(url: string, ca: string): Promise<WebSocket | number> {
@@ -40,10 +37,10 @@ Deno.test({
       c.server.max_connections = 20;
     });
     try {
-      const ca = await readFile(t.pki.caFile, "utf8");
+      const ca = t.ca;
       await tally.run("40 connections at once against max_connections 20", async () => {
         const outcomes = await Promise.all(
-          Array.from({ length: 40 }, () => tryOpen(wsUrl(t), ca)),
+          Array.from({ length: 40 }, () => tryOpen(t.wsUrl, ca)),
         );
         const open = outcomes.filter((o): o is WebSocket => typeof o !== "number");
         const refused = outcomes.filter((o) => typeof o === "number");
@@ -71,7 +68,7 @@ Deno.test({
           }),
         );
         await until("freed slots counted", () => t.service.hub.size <= 15, 5000);
-        const again = await Promise.all(Array.from({ length: 6 }, () => tryOpen(wsUrl(t), ca)));
+        const again = await Promise.all(Array.from({ length: 6 }, () => tryOpen(t.wsUrl, ca)));
         assert.equal(again.filter((o) => typeof o !== "number").length, 5);
         assert.equal(again.filter((o) => o === 503).length, 1);
         for (const ws of [...open, ...again]) {
@@ -94,10 +91,10 @@ Deno.test({
       c.logging.level = "info";
     });
     try {
-      const ca = await readFile(t.pki.caFile, "utf8");
+      const ca = t.ca;
       const admin = await t.token("admin");
       const slow = await RawWs.open(t.addr.ws_port, t.config.server.websocket_path, [ca]);
-      const good = await RpcClient.connect(wsUrl(t), { ca });
+      const good = await t.connect();
       await good.call("authenticate", { auth_token: admin });
       await slow.sendText(JSON.stringify({
         jsonrpc: "2.0",
@@ -176,7 +173,7 @@ Deno.test({
       c.server.max_connections = 1;
     });
     try {
-      const ca = await readFile(t.pki.caFile, "utf8");
+      const ca = t.ca;
       const slow = await RawWs.open(t.addr.ws_port, t.config.server.websocket_path, [ca]);
       await slow.sendText(JSON.stringify({
         jsonrpc: "2.0",
@@ -204,7 +201,7 @@ Deno.test({
         const took = Date.now() - t0;
         console.log(`never-reading client released ${took} ms after the drop`);
         assert.ok(took < 10_000, `held for ${took} ms`);
-        const next = await RpcClient.connect(wsUrl(t), { ca });
+        const next = await t.connect();
         assert.equal((await next.call("ping")).result, "pong", "the slot is free again");
         await next.close();
       });
@@ -226,8 +223,8 @@ Deno.test({
       c.server.rate_limit_burst = 1_000_000;
     });
     try {
-      const ca = await readFile(t.pki.caFile, "utf8");
-      const good = await RpcClient.connect(wsUrl(t), { ca });
+      const ca = t.ca;
+      const good = await t.connect();
       const flooder = await RawWs.open(t.addr.ws_port, t.config.server.websocket_path, [ca]);
       await tally.run("request flood without reading", async () => {
         const frame = JSON.stringify({
@@ -279,7 +276,7 @@ function closedWithin(
 Deno.test("hardening limits - slowloris: partial headers and a missing TLS handshake are cut off", async () => {
   const t = await startTestService();
   try {
-    const ca = await readFile(t.pki.caFile, "utf8");
+    const ca = t.ca;
     const net = await import("node:net");
     const tls = await import("node:tls");
     const start = Date.now();
@@ -304,7 +301,7 @@ Deno.test("hardening limits - slowloris: partial headers and a missing TLS hands
     const silent = [t.addr.ws_port, t.addr.health_port].map((port) =>
       net.connect({ host: "127.0.0.1", port })
     );
-    const good = await RpcClient.connect(wsUrl(t), { ca });
+    const good = await t.connect();
     const [headers, healthHeaders, ...handshakes] = await Promise.all([
       closedWithin(slowHeaders, start, 25_000),
       closedWithin(slowHealth, start, 25_000),

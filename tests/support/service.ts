@@ -10,6 +10,8 @@ import { type LogFields, Logger } from "../../src/observability/log.ts";
 import { createService, type Service, type ServiceAddresses } from "../../src/service.ts";
 import { makeTestPki, type TestPki } from "./certs.ts";
 import type { PublishOptions } from "../../src/cameras/publish.ts";
+import { type ClientOptions, RpcClient } from "./rpc_client.ts";
+import { readFile } from "node:fs/promises";
 
 export const TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
 
@@ -18,6 +20,12 @@ export interface TestService {
   config: Config;
   addr: ServiceAddresses;
   pki: TestPki;
+  /** The test CA certificate (PEM text of pki.caFile): what clients trust. */
+  ca: string;
+  /** The WSS URL on 127.0.0.1 (the server certificate names that address). */
+  wsUrl: string;
+  /** An RpcClient on wsUrl trusting `ca`; `opts` adds client certificates or overrides. */
+  connect(opts?: ClientOptions): Promise<RpcClient>;
   dir: string;
   logs: LogFields[];
   /** A JWT for `role`; `issuedAtMs` in the past makes expired tokens. */
@@ -65,11 +73,16 @@ export async function startTestService(
   const service = createService({ config, log, publish: opts.publish });
   const addr = await service.start();
   await service.whenReady();
+  const ca = await readFile(pki.caFile, "utf8");
+  const wsUrl = addr.ws_url.replace("localhost", "127.0.0.1");
   return {
     service,
     config,
     addr,
     pki,
+    ca,
+    wsUrl,
+    connect: (opts = {}) => RpcClient.connect(wsUrl, { ca, ...opts }),
     dir,
     logs,
     token: (role, ttlSeconds = 3600, issuedAtMs?: number) =>
