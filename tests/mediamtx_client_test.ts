@@ -1,23 +1,16 @@
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { MediaMtxClient, MediaMtxError } from "../src/mediamtx/client.ts";
-import { type MediaMtxSim, startMediaMtxSim } from "./support/mediamtx_sim.ts";
+import { type MediaMtxSim, startApiOnlySim } from "./support/mediamtx_sim.ts";
 import { freePort } from "./support/rtsp.ts";
 
 /** API-only simulator: no path here has a command or source, so no media process starts. */
 async function withSim(fn: (sim: MediaMtxSim, c: MediaMtxClient) => Promise<void>) {
-  const root = await Deno.makeTempDir();
-  const sim = await startMediaMtxSim({
-    rtspPort: 1,
-    publishPort: 2,
-    recordRoot: root,
-    media: false,
-  });
+  const sim = await startApiOnlySim();
   try {
     await fn(sim, new MediaMtxClient({ baseUrl: sim.url, timeoutMs: 2000 }));
   } finally {
     await sim.close();
-    await Deno.remove(root, { recursive: true });
   }
 }
 

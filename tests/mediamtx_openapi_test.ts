@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { MediaMtxClient } from "../src/mediamtx/client.ts";
-import { startMediaMtxSim } from "./support/mediamtx_sim.ts";
+import { startApiOnlySim, startMediaMtxSim } from "./support/mediamtx_sim.ts";
 import { OpenApiValidator } from "./support/sim_openapi.ts";
 
 interface Exchange {
@@ -37,13 +37,8 @@ function recordingFetch(log: Exchange[]): typeof fetch {
 const validator = new OpenApiValidator();
 
 Deno.test("mediamtx openapi - client requests and simulator answers follow the spec", async () => {
-  const root = await Deno.makeTempDir();
-  const sim = await startMediaMtxSim({
-    rtspPort: 1,
-    publishPort: 2,
-    recordRoot: root,
-    media: false,
-  });
+  const sim = await startApiOnlySim();
+  const root = sim.recordRoot;
   const log: Exchange[] = [];
   const c = new MediaMtxClient({ baseUrl: sim.url, timeoutMs: 2000, fetch: recordingFetch(log) });
   try {
@@ -91,7 +86,6 @@ Deno.test("mediamtx openapi - client requests and simulator answers follow the s
     );
   } finally {
     await sim.close();
-    await Deno.remove(root, { recursive: true });
   }
 });
 

@@ -10,7 +10,9 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Buffer } from "node:buffer";
-import { unlink } from "node:fs/promises";
+import { mkdtemp, rm, unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { PathConf } from "../../src/mediamtx/types.ts";
 import {
   ConfError,
@@ -370,6 +372,23 @@ async function recording(st: SimState, name: string) {
     name,
   });
   return { name, segments: segs.map((s) => ({ start: s.start })) };
+}
+
+/**
+ * An API-only simulator (media: false, so no process ever starts) whose recordRoot is a fresh
+ * temp dir; close() removes that dir too.
+ */
+export async function startApiOnlySim(): Promise<MediaMtxSim & { recordRoot: string }> {
+  const recordRoot = await mkdtemp(join(tmpdir(), "mtx-sim-"));
+  const sim = await startMediaMtxSim({ rtspPort: 1, publishPort: 2, recordRoot, media: false });
+  return {
+    ...sim,
+    recordRoot,
+    close: async () => {
+      await sim.close();
+      await rm(recordRoot, { recursive: true, force: true });
+    },
+  };
 }
 
 /** The real media plane of the e2e tests: rtsp-server-perl with a simulator in front of it. */
