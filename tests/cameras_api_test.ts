@@ -13,7 +13,7 @@ import type { PathState } from "../src/mediamtx/types.ts";
 import { memoryLogger } from "../src/observability/log.ts";
 import { dependencyFailed, RpcError } from "../src/rpc/errors.ts";
 import { RawJson } from "../src/rpc/raw_json.ts";
-import { assertContractResult, fakeV4l2, testConfig, waitFor } from "./cameras_helpers.ts";
+import { alive, assertContractResult, fakeV4l2, testConfig, waitFor } from "./cameras_helpers.ts";
 
 /** A MediaMTX stand-in: runtime paths by name, and an up/down switch. */
 class FakeMediaMtx {
@@ -105,15 +105,6 @@ async function setup(patch: (c: Config) => void = () => {}) {
   };
   return { root, config, mtx, registry, keepalive, methods, done };
 }
-
-const alive = (pid: number) => {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 Deno.test("api cameras - list, status and capabilities match the contract", async () => {
   const t = await setup();

@@ -82,6 +82,16 @@ export async function waitFor(check: () => boolean, ms: number, what = "conditio
   }
 }
 
+/** True while process `pid` exists (a harmless SIGCONT is delivered to it). */
+export function alive(pid: number): boolean {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 type Json = Record<string, unknown>;
 const contract = JSON.parse(
   await Deno.readTextFile(CONTRACT_FILE),

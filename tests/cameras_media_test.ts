@@ -4,19 +4,10 @@ import { ffprobeProbe } from "../src/cameras/external.ts";
 import { StreamKeepalive } from "../src/cameras/keepalive.ts";
 import { memoryLogger } from "../src/observability/log.ts";
 import { missingTools, publishTestPattern, startRtspServer } from "./support/rtsp.ts";
-import { waitFor } from "./cameras_helpers.ts";
+import { alive, waitFor } from "./cameras_helpers.ts";
 
 const skip = missingTools(["ffmpeg", "ffprobe", "rtsp-server-perl"], "cameras media tests").length >
   0;
-
-const alive = (pid: number) => {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 Deno.test({
   name: "media - ffprobe finds a real H.264 stream; keepalive reader holds it until stopped",
