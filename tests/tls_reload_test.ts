@@ -11,6 +11,7 @@ import { tlsServerOptions } from "../src/tls/options.ts";
 import { CertificateReloader } from "../src/tls/reload.ts";
 import { writeCertificateFiles } from "../src/tls/write.ts";
 import { makeTestPki, type TestPki } from "./support/certs.ts";
+import type { SslConfig } from "../src/config/types.ts";
 
 async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
@@ -30,18 +31,25 @@ function renewed(pki: TestPki, commonName: string) {
   });
 }
 
-Deno.test("reload - a changed file on disk is applied (watch), unchanged files are not", async () => {
-  const pki = await makeTestPki();
+/** A reloader on `ssl` that records the material it applies and the outcome of each reload. */
+async function recordingReloader(ssl: SslConfig, debounceMs = 50) {
   const { log, lines } = memoryLogger();
   const applied: TlsMaterial[] = [];
-  const ssl = pki.ssl({ watch: true });
+  const results: boolean[] = [];
   const r = new CertificateReloader({
     ssl,
     initial: await loadTlsMaterial(ssl),
     apply: (m) => applied.push(m),
     log,
-    debounceMs: 50,
+    debounceMs,
+    onReload: (res) => results.push(res.ok),
   });
+  return { r, applied, results, lines };
+}
+
+Deno.test("reload - a changed file on disk is applied (watch), unchanged files are not", async () => {
+  const pki = await makeTestPki();
+  const { r, applied, lines } = await recordingReloader(pki.ssl({ watch: true }));
   try {
     await r.ready();
     assert.equal(r.status().lastReloadAt, null);
@@ -68,18 +76,7 @@ Deno.test("reload - a changed file on disk is applied (watch), unchanged files a
 
 Deno.test("reload - garbage keeps the old certificate, logs why, shows in status; a fix recovers", async () => {
   const pki = await makeTestPki();
-  const { log, lines } = memoryLogger();
-  const applied: TlsMaterial[] = [];
-  const ssl = pki.ssl({ watch: true });
-  const results: boolean[] = [];
-  const r = new CertificateReloader({
-    ssl,
-    initial: await loadTlsMaterial(ssl),
-    apply: (m) => applied.push(m),
-    log,
-    debounceMs: 50,
-    onReload: (res) => results.push(res.ok),
-  });
+  const { r, applied, results, lines } = await recordingReloader(pki.ssl({ watch: true }));
   try {
     await r.ready();
     const before = r.material.leaf.fingerprint256;
@@ -130,14 +127,7 @@ Deno.test("reload - certbot-style symlink swap to a new archive file is picked u
     key_file: join(live, "privkey.pem"),
     watch: true,
   });
-  const applied: TlsMaterial[] = [];
-  const r = new CertificateReloader({
-    ssl,
-    initial: await loadTlsMaterial(ssl),
-    apply: (m) => applied.push(m),
-    log: memoryLogger().log,
-    debounceMs: 100,
-  });
+  const { r, applied } = await recordingReloader(ssl, 100);
   try {
     await r.ready();
     const next = await renewed(pki, "renewed.localhost");
