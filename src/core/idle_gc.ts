@@ -7,9 +7,9 @@
  * to it, about half a minute later (measured: 74 MB at the 1 s mark under `deno run` with 16
  * cameras, 68 MB after this one collection; see bench/ANALYSIS.md "Idle RSS after start").
  *
- * The collection pauses the event loop (40–90 ms measured on the bench box), so it runs only
- * after a quiet window with no RPC activity, never under load; if the service stays busy it
- * gives up and leaves the job to V8. It runs at most once per process start.
+ * The collection pauses the event loop (35–90 ms measured on the bench box), so it runs only
+ * after a quiet window without new connections, calls or HTTP requests, never under load; if
+ * the service stays busy it gives up and leaves the job to V8. It runs at most once.
  *
  * Only under Deno: there the collection also shrinks the heap (V8 15: heap 18.7 -> 11.4 MB,
  * RSS -6 MB). Under Node 20 (V8 11.3, the single executable) a forced collection gives nothing
@@ -59,16 +59,20 @@ export function fullGc(): boolean {
     own();
     return true;
   }
+  let gc: unknown;
   try {
     setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as unknown;
-    setFlagsFromString("--no-expose-gc");
-    if (typeof gc !== "function") return false;
-    gc();
-    return true;
+    try {
+      gc = runInNewContext("gc");
+    } finally {
+      setFlagsFromString("--no-expose-gc");
+    }
   } catch {
     return false;
   }
+  if (typeof gc !== "function") return false;
+  gc();
+  return true;
 }
 
 function mb(bytes: number): number {
