@@ -131,17 +131,13 @@ Deno.test("mediamtx monitor - backoff doubles up to the cap, with 50-100 % jitte
 });
 
 Deno.test("mediamtx health - not checked yet and paths not in step are degraded", () => {
-  const base: MediaMtxStatus = {
-    reachable: false,
-    version: null,
-    started: null,
-    last_error: null,
-    last_check: null,
-    consecutive_failures: 0,
-    paths_in_step: false,
-    last_reconcile: null,
-    restarts_detected: 0,
-  };
+  // What a monitor reports before its first check (never started: no poll, no client call).
+  const base = new MediaMtxMonitor({
+    client: { info: () => Promise.reject(new Error("not called")) },
+    intervalMs: 1000,
+    backoffMaxMs: 1000,
+    log: memoryLogger().log,
+  }).status();
   assert.equal(mediamtxHealth(base).reason, "MediaMTX not checked yet");
   const h = mediamtxHealth({
     ...base,
