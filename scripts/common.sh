@@ -42,6 +42,13 @@ real_system() {
   [ -z "$ROOT" ] && [ "$(id -u)" -eq 0 ]
 }
 
+# Dies unless running as root or writing into a --root folder; $1 is what needs root.
+need_root() {
+  if [ -z "$ROOT" ] && [ "$(id -u)" -ne 0 ]; then
+    die "$1 needs root (or use --root DIR)"
+  fi
+}
+
 # Records and prints a change; in a dry run only prints it.
 change() {
   CHANGES=$((CHANGES + 1))

@@ -42,9 +42,7 @@ while [ $# -gt 0 ]; do
 done
 
 [ -f "$BINARY" ] || die "$BINARY not found: build it with 'deno task compile' or pass --binary FILE"
-if [ -z "$ROOT" ] && [ "$(id -u)" -ne 0 ]; then
-  die "installing into / needs root (or use --root DIR)"
-fi
+need_root "installing into /"
 [ -z "$CONFIG_SRC" ] || [ -f "$CONFIG_SRC" ] || die "--config $CONFIG_SRC not found"
 
 # 1. The service user (a system user in the video group, no login, home = its data folder).

@@ -50,9 +50,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ "$ADMIN_NAME" =~ ^[A-Za-z0-9._-]+$ ]] || die "--admin-name '$ADMIN_NAME': use letters, digits, . _ -"
-if [ -z "$ROOT" ] && [ "$(id -u)" -ne 0 ]; then
-  die "provisioning / needs root (or use --root DIR)"
-fi
+need_root "provisioning /"
 COMMON=("${ROOT_ARG[@]}")
 [ "$DRY_RUN" = 0 ] || COMMON+=(--dry-run)
 

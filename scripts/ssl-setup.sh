@@ -59,9 +59,7 @@ while [ $# -gt 0 ]; do
 done
 
 [ -n "$MODE" ] || die "choose --self-signed, --private-ca or --letsencrypt (see --help)"
-if [ -z "$ROOT" ] && [ "$(id -u)" -ne 0 ]; then
-  die "writing into /etc needs root (or use --root DIR)"
-fi
+need_root "writing into /etc"
 
 TLS=/etc/camera-service/tls
 CA=/etc/camera-service/ca
