@@ -235,7 +235,6 @@ Deno.test("hardening auth - lockout after repeated failures: -32040 even for a v
     c.security.auth_lockout = 60;
   });
   try {
-    const ca = t.ca;
     const c = await t.connect();
     await tally.run("lockout engages and refuses valid credentials", async () => {
       for (let i = 0; i < 3; i++) {
@@ -257,7 +256,7 @@ Deno.test("hardening auth - lockout after repeated failures: -32040 even for a v
       assert.ok(t.logs.some((l) => l.msg === "authentication lockout"), "lockout is logged");
       const dl = await httpsGet(
         `https://127.0.0.1:${t.addr.ws_port}/files/snapshots/x.jpg`,
-        ca,
+        t.ca,
         { Authorization: `Bearer ${await t.token("admin")}` },
       );
       assert.equal(dl.status, 429, `download while locked out: ${dl.status} ${dl.body}`);

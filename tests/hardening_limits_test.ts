@@ -91,9 +91,8 @@ Deno.test({
       c.logging.level = "info";
     });
     try {
-      const ca = t.ca;
       const admin = await t.token("admin");
-      const slow = await RawWs.open(t.addr.ws_port, t.config.server.websocket_path, [ca]);
+      const slow = await RawWs.open(t.addr.ws_port, t.config.server.websocket_path, [t.ca]);
       const good = await t.connect();
       await good.call("authenticate", { auth_token: admin });
       await slow.sendText(JSON.stringify({
@@ -173,8 +172,7 @@ Deno.test({
       c.server.max_connections = 1;
     });
     try {
-      const ca = t.ca;
-      const slow = await RawWs.open(t.addr.ws_port, t.config.server.websocket_path, [ca]);
+      const slow = await RawWs.open(t.addr.ws_port, t.config.server.websocket_path, [t.ca]);
       await slow.sendText(JSON.stringify({
         jsonrpc: "2.0",
         method: "authenticate",
@@ -223,9 +221,8 @@ Deno.test({
       c.server.rate_limit_burst = 1_000_000;
     });
     try {
-      const ca = t.ca;
       const good = await t.connect();
-      const flooder = await RawWs.open(t.addr.ws_port, t.config.server.websocket_path, [ca]);
+      const flooder = await RawWs.open(t.addr.ws_port, t.config.server.websocket_path, [t.ca]);
       await tally.run("request flood without reading", async () => {
         const frame = JSON.stringify({
           jsonrpc: "2.0",
