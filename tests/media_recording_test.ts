@@ -87,6 +87,22 @@ async function setup(opts: { mtx?: FakeMtx; deps?: Partial<RecordingDeps> } = {}
   };
 }
 
+type Setup = Awaited<ReturnType<typeof setup>>;
+
+/** Runs `fn` on a fresh setup, then shuts the service down and removes the temp root. */
+async function withSetup(
+  fn: (s: Setup) => Promise<void>,
+  opts: Parameters<typeof setup>[0] = {},
+): Promise<void> {
+  const s = await setup(opts);
+  try {
+    await fn(s);
+  } finally {
+    await s.svc.shutdown();
+    await s.cleanup();
+  }
+}
+
 const code = (n: number) => (e: unknown) => {
   assert.ok(e instanceof RpcError, String(e));
   assert.equal(e.code, n, JSON.stringify(e.data));
@@ -94,8 +110,7 @@ const code = (n: number) => (e: unknown) => {
 };
 
 Deno.test("recordings - start patches MediaMTX, stop measures the files written", async () => {
-  const s = await setup();
-  try {
+  await withSetup(async (s) => {
     const started = await s.svc.start("camera0", {});
     assert.deepEqual(contractErrors("start_recording", started), []);
     assert.equal(started.status, "RECORDING");
@@ -140,15 +155,11 @@ Deno.test("recordings - start patches MediaMTX, stop measures the files written"
     assert.deepEqual(JSON.parse(await readFile(s.stateFile, "utf8")).recordings, {});
     assert.equal(s.svc.recordingOverrides().size, 0);
     await assert.rejects(s.svc.stop("camera0"), code(-32020));
-  } finally {
-    await s.svc.shutdown();
-    await s.cleanup();
-  }
+  });
 });
 
 Deno.test("recordings - params and state refusals", async () => {
-  const s = await setup();
-  try {
+  await withSetup(async (s) => {
     await assert.rejects(s.svc.start("camera0", { format: "mkv" }), code(-32030));
     await assert.rejects(s.svc.start("camera0", { format: "avi" }), code(-32602));
     await assert.rejects(s.svc.start("camera0", { duration: 601 }), code(-32602));
@@ -182,15 +193,11 @@ Deno.test("recordings - params and state refusals", async () => {
     const mp4 = await s.svc.start("camera0", { format: "mp4" });
     assert.equal(mp4.format, "mp4");
     assert.equal(s.mtx.patches.at(-1)?.[1].recordFormat, "fmp4");
-  } finally {
-    await s.svc.shutdown();
-    await s.cleanup();
-  }
+  });
 });
 
 Deno.test("recordings - duration auto-stops with reason duration", async () => {
-  const s = await setup();
-  try {
+  await withSetup(async (s) => {
     const r = await s.svc.start("camera0", { duration: 0.4 });
     const t0 = Date.now();
     for (let i = 0; i < 50 && s.svc.active().length; i++) await sleep(50);
@@ -206,10 +213,7 @@ Deno.test("recordings - duration auto-stops with reason duration", async () => {
       reason: "duration",
     });
     assert.deepEqual(s.mtx.patches.at(-1), ["camera0", { record: false }]);
-  } finally {
-    await s.svc.shutdown();
-    await s.cleanup();
-  }
+  });
 });
 
 Deno.test("recordings - state survives a restart: adopt, expired → stopped, unknown → bounded", async () => {
@@ -280,7 +284,12 @@ Deno.test("recordings - shutdown stops recordings (record:false) and persists an
 Deno.test("recordings - idle on-demand path (DISCONNECTED) records with a keepalive reader", async () => {
   const mtx = new FakeMtx(["camera0"], { source: "rtsp://cam/x", sourceOnDemand: true });
   const log: string[] = [];
-  const s = await setup({
+  await withSetup(async (s) => {
+    await s.svc.start("camera0");
+    assert.deepEqual(log, ["start camera0"]);
+    await s.svc.stop("camera0");
+    assert.deepEqual(log, ["start camera0", "stop camera0"]);
+  }, {
     mtx,
     deps: {
       cameras: cameraStub({ camera0: "DISCONNECTED" }),
@@ -290,15 +299,6 @@ Deno.test("recordings - idle on-demand path (DISCONNECTED) records with a keepal
       }),
     },
   });
-  try {
-    await s.svc.start("camera0");
-    assert.deepEqual(log, ["start camera0"]);
-    await s.svc.stop("camera0");
-    assert.deepEqual(log, ["start camera0", "stop camera0"]);
-  } finally {
-    await s.svc.shutdown();
-    await s.cleanup();
-  }
 });
 
 Deno.test("recordings - a stop arriving while start waits for the first segment waits for it", async () => {
@@ -310,8 +310,7 @@ Deno.test("recordings - a stop arriving while start waits for the first segment 
       return Promise.resolve();
     }
   }
-  const s = await setup({ mtx: new SilentMtx(["camera0"]), deps: { firstSegmentWaitMs: 300 } });
-  try {
+  await withSetup(async (s) => {
     const start = s.svc.start("camera0");
     await sleep(20);
     const stop = await s.svc.stop("camera0");
@@ -323,15 +322,11 @@ Deno.test("recordings - a stop arriving while start waits for the first segment 
     assert.equal(stop.duration, 0);
     assert.match(stop.message!, /no segment/);
     assert.deepEqual(contractErrors("stop_recording", stop), []);
-  } finally {
-    await s.svc.shutdown();
-    await s.cleanup();
-  }
+  }, { mtx: new SilentMtx(["camera0"]), deps: { firstSegmentWaitMs: 300 } });
 });
 
 Deno.test("recordings - stop when MediaMTX lost the path (404) ends the recording; other failures keep it", async () => {
-  const s = await setup();
-  try {
+  await withSetup(async (s) => {
     await s.svc.start("camera0");
     s.mtx.fail = true;
     await assert.rejects(s.svc.stop("camera0"), code(-32050));
@@ -343,10 +338,7 @@ Deno.test("recordings - stop when MediaMTX lost the path (404) ends the recordin
     assert.equal(r.status, "STOPPED");
     assert.equal(r.file_size, 1000);
     assert.equal(s.svc.active().length, 0);
-  } finally {
-    await s.svc.shutdown();
-    await s.cleanup();
-  }
+  });
 });
 
 Deno.test("recordings - shutdown with MediaMTX down keeps the recording for adoption, leaves nothing running", async () => {
