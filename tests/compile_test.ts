@@ -7,16 +7,20 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   buildImpossible,
+  type BuildInfoFile,
   ensureBuilt,
   EXE,
   jsonLine,
   LOOPBACK_ANY_PORT_ENV,
   ROOT,
+  runCaptured,
   runExe,
+  type Sandbox,
   sandbox,
   serveProvisioned,
   spawnServe,
 } from "./compile_support.ts";
+import { argv } from "./support/cli.ts";
 import { RpcClient } from "./support/rpc_client.ts";
 import { bundle } from "../compile/bundle.ts";
 import https from "node:https";
@@ -40,10 +44,21 @@ if (impossible) {
 const test = (name: string, fn: () => Promise<void>) =>
   Deno.test({ name, ignore: impossible !== null, fn });
 
-test("executable - --version prints the version, commit and date of the build", async () => {
-  const info = await ensureBuilt();
-  const box = await sandbox();
-  try {
+/** A test on a fresh sandbox around the built executable; the sandbox is removed afterwards. */
+const boxTest = (name: string, fn: (box: Sandbox, info: BuildInfoFile) => Promise<void>) =>
+  test(name, async () => {
+    const info = await ensureBuilt();
+    const box = await sandbox();
+    try {
+      await fn(box, info);
+    } finally {
+      await box.cleanup();
+    }
+  });
+
+boxTest(
+  "executable - --version prints the version, commit and date of the build",
+  async (box, info) => {
     const t0 = performance.now();
     const r = await runExe(box, ["--version"]);
     console.log(`--version took ${(performance.now() - t0).toFixed(0)} ms`);
@@ -56,29 +71,20 @@ test("executable - --version prints the version, commit and date of the build", 
     assert.ok(r.stdout.includes(info.stamp.date), r.stdout);
     assert.ok(r.stdout.includes("node-sea"), r.stdout);
     assert.equal(r.stderr, "", "no warnings at start");
-  } finally {
-    await box.cleanup();
+  },
+);
+
+boxTest("executable - --help lists the commands", async (box) => {
+  const r = await runExe(box, ["--help"]);
+  assert.equal(r.code, 0, r.stderr);
+  for (const word of ["serve", "config check", "token create", "apikey", "cert", "rpc"]) {
+    assert.ok(r.stdout.includes(word), `--help mentions ${word}`);
   }
 });
 
-test("executable - --help lists the commands", async () => {
-  await ensureBuilt();
-  const box = await sandbox();
-  try {
-    const r = await runExe(box, ["--help"]);
-    assert.equal(r.code, 0, r.stderr);
-    for (const word of ["serve", "config check", "token create", "apikey", "cert", "rpc"]) {
-      assert.ok(r.stdout.includes(word), `--help mentions ${word}`);
-    }
-  } finally {
-    await box.cleanup();
-  }
-});
-
-test("executable - config check accepts the embedded default and rejects a bad file", async () => {
-  await ensureBuilt();
-  const box = await sandbox();
-  try {
+boxTest(
+  "executable - config check accepts the embedded default and rejects a bad file",
+  async (box) => {
     const ok = await runExe(box, ["config", "check"]);
     assert.equal(ok.code, 0, ok.stderr + ok.stdout);
     assert.ok(ok.stdout.includes(box.dataDir), "resolved data_dir from the environment is shown");
@@ -87,58 +93,32 @@ test("executable - config check accepts the embedded default and rejects a bad f
     const r = await runExe(box, ["config", "check", "--config", bad]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /prot/);
-  } finally {
-    await box.cleanup();
-  }
+  },
+);
+
+boxTest("executable - cert self-signed writes a certificate openssl accepts", async (box) => {
+  const out = join(box.dir, "certs");
+  const r = await runExe(box, ["cert", "self-signed", "--out", out, "--host", "cam.example"]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const files = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+  const crt = files.find((f) => f.endsWith(".crt"));
+  const key = files.find((f) => f.endsWith(".key"));
+  assert.ok(crt && key, `certificate and key written: ${files.join(", ")}`);
+  assert.equal((await Deno.stat(join(out, key))).mode! & 0o777, 0o600);
+  const x = await runCaptured("openssl", {
+    args: ["x509", "-in", join(out, crt), ...argv("-noout -checkend 86400 -ext subjectAltName")],
+  });
+  assert.equal(x.code, 0, x.stderr);
+  assert.match(x.stdout, /DNS:cam\.example/);
 });
 
-test("executable - cert self-signed writes a certificate openssl accepts", async () => {
-  await ensureBuilt();
-  const box = await sandbox();
-  try {
-    const out = join(box.dir, "certs");
-    const r = await runExe(box, ["cert", "self-signed", "--out", out, "--host", "cam.example"]);
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    const files = [...Deno.readDirSync(out)].map((e) => e.name).sort();
-    const crt = files.find((f) => f.endsWith(".crt"));
-    const key = files.find((f) => f.endsWith(".key"));
-    assert.ok(crt && key, `certificate and key written: ${files.join(", ")}`);
-    assert.equal((await Deno.stat(join(out, key))).mode! & 0o777, 0o600);
-    const x = await new Deno.Command("openssl", {
-      args: [
-        "x509",
-        "-in",
-        join(out, crt),
-        "-noout",
-        "-checkend",
-        "86400",
-        "-ext",
-        "subjectAltName",
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(x.stdout);
-    assert.ok(x.success, new TextDecoder().decode(x.stderr));
-    assert.match(text, /DNS:cam\.example/);
-  } finally {
-    await box.cleanup();
-  }
-});
-
-test("executable - token create prints a viewer JWT", async () => {
-  await ensureBuilt();
-  const box = await sandbox();
-  try {
-    const r = await runExe(box, ["token", "create", "--role", "viewer"]);
-    assert.equal(r.code, 0, r.stderr);
-    const token = r.stdout.trim();
-    assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
-    const payload = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
-    assert.equal(payload.role, "viewer");
-  } finally {
-    await box.cleanup();
-  }
+boxTest("executable - token create prints a viewer JWT", async (box) => {
+  const r = await runExe(box, ["token", "create", "--role", "viewer"]);
+  assert.equal(r.code, 0, r.stderr);
+  const token = r.stdout.trim();
+  assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+  const payload = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+  assert.equal(payload.role, "viewer");
 });
 
 test("executable - serve answers over WSS with the generated CA and exits 0 on SIGTERM", async () => {
