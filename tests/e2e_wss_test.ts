@@ -81,18 +81,14 @@ Deno.test("e2e wss - CERT_REQUIRED: no certificate and a rogue certificate refus
     c.security.ssl = pki.ssl({ verify_mode: "CERT_REQUIRED", ca_file: pki.caFile });
   });
   try {
-    const ca = t.ca;
-    const url = t.addr.ws_url.replace("localhost", "127.0.0.1");
-    await assert.rejects(RpcClient.connect(url, { ca }));
+    await assert.rejects(t.connect());
     await assert.rejects(
-      RpcClient.connect(url, {
-        ca,
+      t.connect({
         cert: t.pki.rogueClient.certPem,
         key: t.pki.rogueClient.keyPem,
       }),
     );
-    const ok = await RpcClient.connect(url, {
-      ca,
+    const ok = await t.connect({
       cert: await readFile(t.pki.clientCertFile, "utf8"),
       key: await readFile(t.pki.clientKeyFile, "utf8"),
     });
@@ -112,14 +108,11 @@ Deno.test("e2e wss - CERT_OPTIONAL: no certificate accepted, rogue refused", asy
     c.security.ssl = pki.ssl({ verify_mode: "CERT_OPTIONAL", ca_file: pki.caFile });
   });
   try {
-    const ca = t.ca;
-    const url = t.addr.ws_url.replace("localhost", "127.0.0.1");
-    const anon = await RpcClient.connect(url, { ca });
+    const anon = await t.connect();
     assert.equal((await anon.call("ping")).result, "pong");
     await anon.close();
     await assert.rejects(
-      RpcClient.connect(url, {
-        ca,
+      t.connect({
         cert: t.pki.rogueClient.certPem,
         key: t.pki.rogueClient.keyPem,
       }),
@@ -135,23 +128,21 @@ Deno.test("e2e wss - frame limit 1009, binary frame 1003, max connections, other
     c.server.max_connections = 3;
   });
   try {
-    const ca = t.ca;
-    const url = t.addr.ws_url.replace("localhost", "127.0.0.1");
-    const keep = await RpcClient.connect(url, { ca });
+    const keep = await t.connect();
 
-    const big = await RpcClient.connect(url, { ca });
+    const big = await t.connect();
     big.ws.send(
       JSON.stringify({ jsonrpc: "2.0", method: "ping", params: { x: "a".repeat(5000) }, id: 1 }),
     );
     assert.equal((await big.closed).code, 1009);
 
-    const bin = await RpcClient.connect(url, { ca });
+    const bin = await t.connect();
     bin.ws.send(new Uint8Array([1, 2, 3]));
     assert.equal((await bin.closed).code, 1003);
 
-    const a = await RpcClient.connect(url, { ca });
-    const b = await RpcClient.connect(url, { ca });
-    await assert.rejects(RpcClient.connect(url, { ca }), /503/);
+    const a = await t.connect();
+    const b = await t.connect();
+    await assert.rejects(t.connect(), /503/);
     assert.ok(t.logs.some((l) => String(l.msg).includes("max_connections")));
     assert.equal((await keep.call("ping")).result, "pong");
     await Promise.all([a.close(), b.close(), keep.close()]);
@@ -199,10 +190,8 @@ Deno.test("e2e wss - keepalive: an idle live client stays, a peer that stops ans
     c.server.ping_interval = 0.2;
   });
   try {
-    const ca = t.ca;
-    const url = t.addr.ws_url.replace("localhost", "127.0.0.1");
-    const idle = await RpcClient.connect(url, { ca });
-    const dead = await RpcClient.connect(url, { ca });
+    const idle = await t.connect();
+    const dead = await t.connect();
     // A peer that vanished: it no longer reads, so it never answers a ping.
     (dead.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     await new Promise((r) => setTimeout(r, 1000));
