@@ -47,9 +47,18 @@ async function fixture() {
   return { root, config, files, active, cleanup: () => Deno.remove(root, { recursive: true }) };
 }
 
-Deno.test("files - listing is newest first, paged, with total, download_url and contract shape", async () => {
+/** Runs `fn` on a fresh fixture and removes its temp folder afterwards. */
+async function withFixture(fn: (f: Awaited<ReturnType<typeof fixture>>) => Promise<void>) {
   const f = await fixture();
   try {
+    await fn(f);
+  } finally {
+    await f.cleanup();
+  }
+}
+
+Deno.test("files - listing is newest first, paged, with total, download_url and contract shape", () =>
+  withFixture(async (f) => {
     const all = await f.files.list("recordings", { limit: 50, offset: 0 });
     assert.deepEqual(contractErrors("list_recordings", all), []);
     assert.equal(all.total, 4);
@@ -72,14 +81,10 @@ Deno.test("files - listing is newest first, paged, with total, download_url and 
     const snaps = await f.files.list("snapshots", { limit: 50, offset: 0 });
     assert.deepEqual(contractErrors("list_snapshots", snaps), []);
     assert.deepEqual(snaps.files.map((x) => x.filename), ["pic.png", "new.jpg", "old.jpg"]);
-  } finally {
-    await f.cleanup();
-  }
-});
+  }));
 
-Deno.test("files - info: recording duration measured, snapshot resolution from the header", async () => {
-  const f = await fixture();
-  try {
+Deno.test("files - info: recording duration measured, snapshot resolution from the header", () =>
+  withFixture(async (f) => {
     const r = await f.files.recordingInfo("camera1_2026-01-01_00-05-00-000001.ts");
     assert.deepEqual(contractErrors("get_recording_info", r), []);
     assert.equal(r.file_size, 3000);
@@ -94,14 +99,10 @@ Deno.test("files - info: recording duration measured, snapshot resolution from t
     assert.equal(s.file_size, 64);
     await assert.rejects(f.files.snapshotInfo("nope.jpg"), code(-32010));
     await assert.rejects(f.files.recordingInfo("camera0_nope.mp4"), code(-32010));
-  } finally {
-    await f.cleanup();
-  }
-});
+  }));
 
-Deno.test("files - names cannot reach outside the storage folders", async () => {
-  const f = await fixture();
-  try {
+Deno.test("files - names cannot reach outside the storage folders", () =>
+  withFixture(async (f) => {
     const secret = join(f.root, "secret.txt");
     await writeFile(secret, "top secret");
     await symlink(secret, join(f.config.snapshots.directory, "link.jpg"));
@@ -134,14 +135,10 @@ Deno.test("files - names cannot reach outside the storage folders", async () => 
     );
     assert.equal((await f.files.list("recordings", { limit: 50, offset: 0 })).total, 4);
     assert.equal(await Deno.readTextFile(secret), "top secret");
-  } finally {
-    await f.cleanup();
-  }
-});
+  }));
 
-Deno.test("files - delete removes the file; a segment being written is refused", async () => {
-  const f = await fixture();
-  try {
+Deno.test("files - delete removes the file; a segment being written is refused", () =>
+  withFixture(async (f) => {
     const d = await f.files.delete("snapshots", "old.jpg");
     assert.deepEqual(contractErrors("delete_snapshot", d), []);
     assert.equal(d.deleted, true);
@@ -164,14 +161,10 @@ Deno.test("files - delete removes the file; a segment being written is refused",
       f.files.delete("recordings", "camera2_2026-01-01_01-00-00-000001.mp4"),
       code(-32020),
     );
-  } finally {
-    await f.cleanup();
-  }
-});
+  }));
 
-Deno.test("storage - numbers come from statfs and the folders", async () => {
-  const f = await fixture();
-  try {
+Deno.test("storage - numbers come from statfs and the folders", () =>
+  withFixture(async (f) => {
     const info = await storageInfo({ config: f.config, files: f.files });
     assert.deepEqual(contractErrors("get_storage_info", info), []);
     const s = await statfs(f.config.recording.directory);
@@ -193,14 +186,10 @@ Deno.test("storage - numbers come from statfs and the folders", async () => {
     });
     assert.equal(full.low_space_warning, true);
     assert.equal(full.storage_blocked, false);
-  } finally {
-    await f.cleanup();
-  }
-});
+  }));
 
-Deno.test("retention - age policy deletes old files oldest first and spares the active segment", async () => {
-  const f = await fixture();
-  try {
+Deno.test("retention - age policy deletes old files oldest first and spares the active segment", () =>
+  withFixture(async (f) => {
     const ret = new RetentionService({ config: f.config, files: f.files });
     const set = await ret.set({ policy_type: "age", enabled: true, max_age_days: 1 });
     assert.deepEqual(contractErrors("set_retention_policy", set), []);
@@ -226,14 +215,10 @@ Deno.test("retention - age policy deletes old files oldest first and spares the 
       x.filename
     );
     assert.ok(left.includes("camera0_2026-01-01_00-20-00-000001.mp4"), "active segment spared");
-  } finally {
-    await f.cleanup();
-  }
-});
+  }));
 
-Deno.test("retention - size policy, persistence across restarts, manual/disabled, periodic job", async () => {
-  const f = await fixture();
-  try {
+Deno.test("retention - size policy, persistence across restarts, manual/disabled, periodic job", () =>
+  withFixture(async (f) => {
     const ret = new RetentionService({ config: f.config, files: f.files });
     // total = 10000 (recordings) + 1164 (snapshots); limit 6000 bytes
     await ret.set({ policy_type: "size", enabled: true, max_size_gb: 6000 / 1e9 });
@@ -271,10 +256,7 @@ Deno.test("retention - size policy, persistence across restarts, manual/disabled
     }
     await again.stop();
     assert.ok(gone, "periodic cleanup ran");
-  } finally {
-    await f.cleanup();
-  }
-});
+  }));
 
 Deno.test("files - an empty storage lists nothing", async () => {
   const root = await Deno.makeTempDir();
