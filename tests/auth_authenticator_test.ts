@@ -8,6 +8,7 @@ import { AuthThrottle } from "../src/auth/throttle.ts";
 import { defaultConfig } from "../src/config/defaults.ts";
 import { memoryLogger } from "../src/observability/log.ts";
 import { RpcError } from "../src/rpc/errors.ts";
+import { withTempDir } from "./support/temp.ts";
 
 const SECRET = "k".repeat(40);
 
@@ -149,8 +150,7 @@ Deno.test("authenticator - HTTP headers: Bearer and X-API-Key", async () => {
 });
 
 Deno.test("authenticator - createAuth wires secret, key file and throttle from config", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const config = defaultConfig();
     config.data_dir = dir;
     config.security.auth_max_failures = 1;
@@ -171,7 +171,5 @@ Deno.test("authenticator - createAuth wires secret, key file and throttle from c
 
     config.security.jwt_secret_key = "short";
     assert.match((await createAuth(config, log)).secretProblem ?? "", /at least 32/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

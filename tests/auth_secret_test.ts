@@ -2,23 +2,20 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { resolveJwtSecret } from "../src/auth/secret.ts";
 import { memoryLogger } from "../src/observability/log.ts";
+import { withTempDir } from "./support/temp.ts";
 
 Deno.test("secret - configured value wins and touches no file", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const { log, lines } = memoryLogger();
     const r = await resolveJwtSecret("configured-secret", join(dir, "data"), log);
     assert.deepEqual(r, { secret: "configured-secret", file: null, generated: false });
     await assert.rejects(Deno.stat(join(dir, "data")));
     assert.equal(lines().length, 0);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("secret - generated into data_dir (0600, dir 0700), logged without the value, reused", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const dataDir = join(dir, "data");
     const { log, lines } = memoryLogger();
     const first = await resolveJwtSecret("", dataDir, log);
@@ -34,14 +31,11 @@ Deno.test("secret - generated into data_dir (0600, dir 0700), logged without the
 
     const again = await resolveJwtSecret("", dataDir, memoryLogger().log);
     assert.deepEqual(again, { secret: first.secret, file: first.file, generated: false });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("secret - existing file is read trimmed; loose mode warns; empty file is an error", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const file = join(dir, "jwt-secret");
     await Deno.writeTextFile(file, "  my-own-secret-value-that-is-long-enough \n", { mode: 0o644 });
     await Deno.chmod(file, 0o644);
@@ -53,19 +47,14 @@ Deno.test("secret - existing file is read trimmed; loose mode warns; empty file 
 
     await Deno.writeTextFile(file, "\n");
     await assert.rejects(resolveJwtSecret("", dir, log), /is empty/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("secret - concurrent first starts agree on one secret", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const { log } = memoryLogger();
     const all = await Promise.all([1, 2, 3, 4].map(() => resolveJwtSecret("", dir, log)));
     assert.equal(new Set(all.map((r) => r.secret)).size, 1);
     assert.equal(all.filter((r) => r.generated).length, 1);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

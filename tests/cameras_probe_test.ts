@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { PROBE_CONCURRENCY, probeArgs, V4l2Prober } from "../src/cameras/probe.ts";
 import { Logger, memoryLogger } from "../src/observability/log.ts";
 import { fakeV4l2, fakeV4l2Calls, FIXTURES } from "./cameras_helpers.ts";
+import { withTempDir } from "./support/temp.ts";
 
 /** A prober on {@link fakeV4l2} in a temp root, with a device file per `kinds` entry. */
 async function withFake(
@@ -86,8 +87,7 @@ Deno.test("probe - open failure is an error with v4l2-ctl's message; a hang time
 });
 
 Deno.test("probe - exit 0 without driver info is an error, not a nameless camera", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/v4l2-ctl`, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
     const prober = new V4l2Prober({
       v4l2ctlPath: `${dir}/v4l2-ctl`,
@@ -98,14 +98,11 @@ Deno.test("probe - exit 0 without driver info is an error, not a nameless camera
       kind: "error",
       reason: "v4l2-ctl failed: no driver info in its output",
     });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("probe - the fake tool answers the probe call byte for byte as the combined fixtures", async () => {
-  const root = await Deno.makeTempDir({ prefix: "probe-" });
-  try {
+  await withTempDir(async (root) => {
     await fakeV4l2(root);
     const cases: [string, string, number][] = [
       ["capture", "uvc-capture-probe.txt", 0],
@@ -120,9 +117,7 @@ Deno.test("probe - the fake tool answers the probe call byte for byte as the com
       assert.equal(new TextDecoder().decode(out.stdout), await Deno.readTextFile(FIXTURES + file));
       assert.equal(out.code, code, kind);
     }
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+  }, "probe-");
 });
 
 Deno.test("probe - the real v4l2-ctl takes the combined call; a node it cannot use is an error", async () => {

@@ -7,6 +7,7 @@ import { METHOD_ROLES } from "../src/auth/roles.ts";
 import { Keepalive } from "../src/media/keepalive.ts";
 import { RpcError } from "../src/rpc/errors.ts";
 import { alive, sleep } from "./media_helpers.ts";
+import { withTempDir } from "./support/temp.ts";
 
 const calls: [string, unknown[]][] = [];
 const rec = (name: string) => (...args: unknown[]) => {
@@ -118,8 +119,7 @@ Deno.test("media api - params: defaults, nullable, /dev/video mapping, ranges", 
 });
 
 Deno.test("keepalive - restarts an exited reader with backoff; stop kills the group", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const log = join(dir, "runs");
     const fake = join(dir, "ffmpeg.sh");
     // first run exits at once, later runs hang (with a child) like a reading ffmpeg
@@ -149,7 +149,5 @@ Deno.test("keepalive - restarts an exited reader with backoff; stop kills the gr
     for (const pid of [...kids, ...lines.map((l) => Number(l.split(" ")[0]))]) {
       assert.equal(alive(pid), false, `pid ${pid} survived`);
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

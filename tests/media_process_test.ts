@@ -15,6 +15,7 @@ import { UrlSigner } from "../src/media/signing.ts";
 import { recordFormatOf, segmentStartMs } from "../src/media/recordings.ts";
 import { RpcError } from "../src/rpc/errors.ts";
 import { alive, sleep } from "./media_helpers.ts";
+import { withTempDir } from "./support/temp.ts";
 
 Deno.test("jpegQscale - maps quality 1..100 onto ffmpeg -q:v 31..2", () => {
   assert.equal(jpegQscale(100), 2);
@@ -71,8 +72,7 @@ Deno.test("runProcess - exit code and bounded output", async () => {
 });
 
 Deno.test("runProcess - timeout kills the child and its children", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const pids = join(dir, "pids");
     const started = Date.now();
     const r = await runProcess(
@@ -86,23 +86,18 @@ Deno.test("runProcess - timeout kills the child and its children", async () => {
     assert.equal(list.length, 2);
     await sleep(50);
     for (const pid of list) assert.equal(alive(pid), false, `grandchild ${pid} still alive`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("runProcess - SIGTERM-ignoring child is SIGKILLed after the grace time", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const script = join(dir, "stubborn.sh");
     await writeFile(script, "#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 0.1; done\n");
     await chmod(script, 0o755);
     const r = await runProcess(script, [], { timeoutMs: 200, killGraceMs: 200 });
     assert.equal(r.timedOut, true);
     assert.equal(r.signal, "SIGKILL");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("runProcess - abort signal ends the process", async () => {

@@ -8,6 +8,7 @@ import { RpcError } from "../src/rpc/errors.ts";
 import { contractErrors } from "./media_contract.ts";
 import { alive, cameraStub, mediaConfig, putFile, recordingBus, sleep } from "./media_helpers.ts";
 import { ffprobeVideo, missingTools, publishTestPattern, startRtspServer } from "./support/rtsp.ts";
+import { withTempDir } from "./support/temp.ts";
 
 const skipRtsp = missingTools(["ffmpeg", "ffprobe", "rtsp-server-perl"], "real-RTSP snapshot tests")
   .length > 0;
@@ -177,8 +178,7 @@ Deno.test({
 });
 
 Deno.test("snapshots - refusals: unknown camera, not connected, bad name, missing ffmpeg, full disk", async () => {
-  const root = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (root) => {
     const config = mediaConfig(root, (c) => (c.ffmpeg.path = join(root, "no-ffmpeg")));
     const { bus } = recordingBus();
     const cameras = cameraStub({ camera0: "CONNECTED", camera1: "DISCONNECTED" });
@@ -234,7 +234,5 @@ Deno.test("snapshots - refusals: unknown camera, not connected, bad name, missin
     await putFile(join(config.snapshots.directory, ".tmp-2-new.jpg"), 5, 0);
     assert.equal(await svc.removeStaleTemps(), 1);
     assert.deepEqual(await readdir(config.snapshots.directory), [".tmp-2-new.jpg"]);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+  });
 });

@@ -5,6 +5,7 @@ import { expandVars, forceUdpPublisher, splitCommand } from "./support/sim_proc.
 import { parseStreamLine } from "./support/sim_media.ts";
 import { listSegments, renderRecordPath } from "./support/sim_record.ts";
 import { decodePathConf, pathNameProblem } from "./support/sim_conf.ts";
+import { withTempDir } from "./support/temp.ts";
 
 Deno.test("mediamtx durations - formatted like MediaMTX (Go + days, zero as empty)", () => {
   assert.equal(formatDuration(0), "");
@@ -103,8 +104,7 @@ Deno.test("mediamtx sim - ffmpeg stream lines become tracks2", () => {
 });
 
 Deno.test("mediamtx sim - recordPath rendered and parsed back to segment starts", async () => {
-  const root = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (root) => {
     const start = new Date(2026, 0, 2, 3, 4, 5, 250);
     const pattern = "./rec/%path/%Y-%m-%d_%H-%M-%S-%f";
     const file = renderRecordPath({ recordPath: pattern, root, name: "camera0", start });
@@ -123,9 +123,7 @@ Deno.test("mediamtx sim - recordPath rendered and parsed back to segment starts"
     await Deno.writeTextFile(f2 + ".ts", "x");
     const s2 = await listSegments({ recordPath: epoch, format: "mpegts", root, name: "camera1" });
     assert.equal(s2[0].startMs, Math.floor(start.getTime() / 1000) * 1000);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+  });
 });
 
 Deno.test("mediamtx sim - request decoding and path names follow MediaMTX rules", () => {
