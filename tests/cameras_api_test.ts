@@ -51,6 +51,10 @@ class FakeMediaMtx {
 
 const ctx = { log: memoryLogger().log, request_id: "t" } as unknown as MethodContext;
 
+/** Shapes of the JSON results read below. */
+type Json = Record<string, unknown>;
+type Texts = Record<string, string>;
+
 async function call(methods: MethodDef[], name: string, params: unknown = {}): Promise<unknown> {
   const m = methods.find((x) => x.name === name);
   if (!m) throw new Error(`no method ${name}`);
@@ -109,7 +113,7 @@ async function setup(patch: (c: Config) => void = () => {}) {
 Deno.test("api cameras - list, status and capabilities match the contract", async () => {
   const t = await setup();
   try {
-    const list = await call(t.methods, "get_camera_list") as Record<string, unknown>;
+    const list = await call(t.methods, "get_camera_list") as Json;
     assertContractResult("get_camera_list", list);
     assert.equal(list.total, 2);
     assert.equal(list.connected, 1);
@@ -126,10 +130,7 @@ Deno.test("api cameras - list, status and capabilities match the contract", asyn
     assert.ok(!JSON.stringify(list).includes("/dev/"), "device paths must not be shown");
 
     t.mtx.setPath("camera0", true, 2);
-    const st = await call(t.methods, "get_camera_status", { device: "/dev/video0" }) as Record<
-      string,
-      unknown
-    >;
+    const st = await call(t.methods, "get_camera_status", { device: "/dev/video0" }) as Json;
     assertContractResult("get_camera_status", st);
     assert.equal(st.device, "camera0");
     assert.equal(st.resolution, "640x480");
@@ -176,7 +177,7 @@ Deno.test("api cameras - get_camera_list is serialized once per change and follo
       2000,
       "camera0 unplugged",
     );
-    const after = await call(t.methods, "get_camera_list") as Record<string, unknown>;
+    const after = await call(t.methods, "get_camera_list") as Json;
     assertContractResult("get_camera_list", after);
     assert.equal(after.connected, 0);
     assert.deepEqual(
@@ -186,7 +187,7 @@ Deno.test("api cameras - get_camera_list is serialized once per change and follo
 
     await Deno.writeTextFile(`${t.root}/dev/video4`, "capture");
     await waitFor(() => t.registry.get("camera4") !== undefined, 2000, "camera4 plugged");
-    const grown = await call(t.methods, "get_camera_list") as Record<string, unknown>;
+    const grown = await call(t.methods, "get_camera_list") as Json;
     assert.equal(grown.total, 3);
     assert.equal(grown.connected, 1);
   } finally {
@@ -239,10 +240,7 @@ Deno.test("api streams - get_streams, get_stream_url, get_stream_status match th
       stream_status: "READY",
     });
 
-    const st = await call(t.methods, "get_stream_status", { device: "camera0" }) as Record<
-      string,
-      unknown
-    >;
+    const st = await call(t.methods, "get_stream_status", { device: "camera0" }) as Json;
     assertContractResult("get_stream_status", st);
     assert.equal(st.status, "ACTIVE");
     assert.deepEqual(st.mediamtx_path, { exists: true, ready: true, readers: 1 });
@@ -251,10 +249,7 @@ Deno.test("api streams - get_streams, get_stream_url, get_stream_status match th
     assert.ok(Math.abs(bitrate - Math.round(123456 * 8 / 42)) < 800, `bitrate ${bitrate}`);
 
     t.mtx.paths.clear();
-    const gone = await call(t.methods, "get_stream_status", { device: "camera0" }) as Record<
-      string,
-      unknown
-    >;
+    const gone = await call(t.methods, "get_stream_status", { device: "camera0" }) as Json;
     assertContractResult("get_stream_status", gone);
     assert.equal(gone.status, "INACTIVE");
     assert.deepEqual(gone.mediamtx_path, { exists: false, ready: false, readers: 0 });
@@ -278,10 +273,7 @@ Deno.test("api streams - start_streaming runs a keepalive reader, extends, stop 
   const t = await setup();
   try {
     t.mtx.setPath("camera0", false);
-    const s1 = await call(t.methods, "start_streaming", { device: "camera0" }) as Record<
-      string,
-      string
-    >;
+    const s1 = await call(t.methods, "start_streaming", { device: "camera0" }) as Texts;
     assertContractResult("start_streaming", s1);
     assert.equal(s1.status, "STARTED");
     assert.equal(s1.stream_url, "rtsp://box.example:8554/camera0");
@@ -306,18 +298,12 @@ Deno.test("api streams - start_streaming runs a keepalive reader, extends, stop 
     const st = await call(t.methods, "get_stream_status", { device: "camera0" });
     assert.equal((st as Record<string, unknown>).status, "STARTING");
 
-    const s2 = await call(t.methods, "start_streaming", { device: "camera0" }) as Record<
-      string,
-      string
-    >;
+    const s2 = await call(t.methods, "start_streaming", { device: "camera0" }) as Texts;
     assert.equal(s2.start_time, s1.start_time, "a repeated start extends the same session");
     assert.equal(t.keepalive.get("camera0")!.pid, pid, "no second reader");
 
     t.mtx.setPath("camera0", true, 2);
-    const stop = await call(t.methods, "stop_streaming", { device: "camera0" }) as Record<
-      string,
-      unknown
-    >;
+    const stop = await call(t.methods, "stop_streaming", { device: "camera0" }) as Json;
     assertContractResult("stop_streaming", stop);
     assert.equal(stop.status, "STOPPED");
     assert.equal(stop.start_time, s1.start_time);
