@@ -4,10 +4,10 @@ import https from "node:https";
 import tls from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { SslConfig } from "../src/config/types.ts";
-import { issueCertificate } from "../src/tls/generate.ts";
+import { type GeneratedCertificate, issueCertificate } from "../src/tls/generate.ts";
 import { loadTlsMaterial } from "../src/tls/load.ts";
 import { clientCertSubject, tlsServerOptions } from "../src/tls/options.ts";
-import { makeTestPki } from "./support/certs.ts";
+import { makeTestPki, type TestPki } from "./support/certs.ts";
 
 interface Running {
   server: https.Server;
@@ -47,6 +47,11 @@ interface Reply {
   error?: string;
 }
 
+/** Request options trusting the test CA and presenting client certificate `who`. */
+function presenting(pki: TestPki, who: GeneratedCertificate): https.RequestOptions {
+  return { ca: pki.ca.certPem, cert: who.certPem, key: who.keyPem };
+}
+
 function get(port: number, tlsOpts: https.RequestOptions): Promise<Reply> {
   return new Promise((resolve) => {
     const req = https.request(
@@ -71,17 +76,9 @@ Deno.test("tls server - CERT_REQUIRED refuses no cert and a rogue CA, accepts a 
   try {
     const none = await get(srv.port, { ca: pki.ca.certPem });
     assert.equal(none.ok, false, JSON.stringify(none));
-    const rogue = await get(srv.port, {
-      ca: pki.ca.certPem,
-      cert: pki.rogueClient.certPem,
-      key: pki.rogueClient.keyPem,
-    });
+    const rogue = await get(srv.port, presenting(pki, pki.rogueClient));
     assert.equal(rogue.ok, false, JSON.stringify(rogue));
-    const good = await get(srv.port, {
-      ca: pki.ca.certPem,
-      cert: pki.client.certPem,
-      key: pki.client.keyPem,
-    });
+    const good = await get(srv.port, presenting(pki, pki.client));
     assert.equal(good.ok, true, good.error);
     assert.equal(good.body?.authorized, true);
     assert.equal(good.body?.subject, "CN=alice");
@@ -99,19 +96,11 @@ Deno.test("tls server - CERT_OPTIONAL lets everyone in, socket.authorized tells 
     assert.equal(none.ok, true, none.error);
     assert.equal(none.body?.authorized, false);
     assert.equal(none.body?.subject, null);
-    const rogue = await get(srv.port, {
-      ca: pki.ca.certPem,
-      cert: pki.rogueClient.certPem,
-      key: pki.rogueClient.keyPem,
-    });
+    const rogue = await get(srv.port, presenting(pki, pki.rogueClient));
     assert.equal(rogue.ok, true, rogue.error);
     assert.equal(rogue.body?.authorized, false);
     assert.equal(rogue.body?.subject, null, "an unverified certificate gives no identity");
-    const good = await get(srv.port, {
-      ca: pki.ca.certPem,
-      cert: pki.client.certPem,
-      key: pki.client.keyPem,
-    });
+    const good = await get(srv.port, presenting(pki, pki.client));
     assert.equal(good.body?.authorized, true);
     assert.equal(good.body?.subject, "CN=bob");
   } finally {
