@@ -144,6 +144,11 @@ test("executable - serve answers over WSS with the generated CA and exits 0 on S
 
     const health = await httpsGet(`https://localhost:${listening.health_port}/health/live`, ca);
     assert.equal(health.status, 200, health.body);
+    // No perl on this PATH: no spawn helper, and the log says what that costs.
+    assert.ok(
+      [...out.lines, ...err.lines].some((l) => l.includes("perl not found on PATH")),
+      "the missing spawn helper is logged",
+    );
 
     const token = await runExe(box, ["token", "create", "--role", "viewer"]);
     assert.equal(token.code, 0, token.stderr);

@@ -102,10 +102,10 @@ async function scenario(runtime: "deno" | "exe"): Promise<void> {
     );
     assert.match(metrics.body, /camera_service_cameras\{status="CONNECTED"\} 2/);
     await c.close();
-    // The executable starts its tools (the hotplug probe above) through the spawn helper, a
-    // child of its own; `deno run` spawns them itself.
+    // Both start their tools (the hotplug probe above) through the spawn helper, a child of
+    // the service, gone after the service's exit (checked below).
     helpers = await childrenNamed(child.pid, "camera-service spawn helper");
-    assert.equal(helpers.length, runtime === "exe" ? 1 : 0);
+    assert.equal(helpers.length, 1, `${runtime}: one spawn helper`);
     const logged = out.lines.join("\n") + err.lines.join("\n");
     assert.ok(!logged.includes(viewer), "the token is never logged");
     assert.match(logged, /"client_cert":"[^"]*CN=/, "the client certificate subject is logged");

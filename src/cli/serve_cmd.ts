@@ -1,7 +1,7 @@
 /** `serve`: run the service until SIGTERM/SIGINT; SIGHUP reloads certificates. */
 import { createService } from "../service.ts";
 import { useSpawnHelper } from "../util/spawn.ts";
-import { spawnHelperForRuntime } from "../util/spawn_helper.ts";
+import { spawnHelperForServe } from "../util/spawn_helper.ts";
 import { type CliCommand, parseFlags } from "./types.ts";
 
 export const SERVE_HELP = `usage: camera-service serve [--config FILE]
@@ -21,7 +21,7 @@ export const serveCommand: CliCommand = async (args, ctx) => {
   }
   const config = await ctx.config();
   const service = createService({ config });
-  const helper = spawnHelperForRuntime(service.log);
+  const helper = spawnHelperForServe(service.log);
   useSpawnHelper(helper);
   const closeHelper = async () => {
     useSpawnHelper(null);

@@ -1,14 +1,16 @@
 /**
  * Starting external tools (ffmpeg, ffprobe, v4l2-ctl): one small interface, two ways.
  *
- * - Directly, with node:child_process. Under Deno this is the way: Deno starts children without
- *   copying the parent's memory map.
+ * - Directly, with node:child_process.
  * - Through the spawn helper (src/util/spawn_helper.ts), a small long-lived process that starts
- *   the children for the service. Under Node (the single executable) `child_process` forks the
- *   service itself for every child, and after each fork the first write to every page of the
- *   service's memory takes a copy-on-write fault; on a service holding 1000 connections that
- *   is tens of milliseconds of stalls after every probe or snapshot (bench/ANALYSIS.md). The
- *   helper forks only itself (a few MB).
+ *   the children for the service and forks only itself (a few MB).
+ *
+ * Why: Node (the single executable) starts every child with fork(), and so does Deno for a
+ * child in a process group of its own (snapshots, recording readers). After each fork the first
+ * write to every page of the service's memory takes a copy-on-write fault: on this bench machine
+ * 60 MB of touched memory cost 220-240 ms of faults after one spawn, against 0.5-11 ms through
+ * the helper (`deno run -A bench/spawn_cost.ts`); a notification fan-out right after a probe was
+ * 4.6 times slower (bench/ANALYSIS.md).
  *
  * `serve` turns the helper on with {@link useSpawnHelper}; everything else spawns directly.
  */

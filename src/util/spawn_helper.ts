@@ -231,11 +231,10 @@ export class SpawnHelper implements ToolSpawner {
 }
 
 /**
- * The helper `serve` uses: under Node (the single executable) when Perl is on PATH; under Deno
- * none (Deno's spawn does not fork the service's memory). Logs which way tools are started.
+ * The helper `serve` uses when Perl is on PATH, under either runtime (src/util/spawn.ts says
+ * why); null otherwise, and the tools are started directly. Logs which way it is.
  */
-export function spawnHelperForRuntime(log: Logger): SpawnHelper | null {
-  if (process.versions.deno !== undefined) return null;
+export function spawnHelperForServe(log: Logger): SpawnHelper | null {
   const helper = SpawnHelper.create(log);
   if (helper) {
     log.info("external tools are started through the spawn helper", { perl: helper.perl });
