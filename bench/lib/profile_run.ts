@@ -16,7 +16,9 @@ export function withInspector(spec: ServerSpec): ServerSpec | null {
         return [argv[0], "run", "--inspect=127.0.0.1:0", ...argv.slice(2)];
       }
       if (argv[0] === "node") return ["node", "--inspect=127.0.0.1:0", ...argv.slice(1)];
-      return argv; // a single executable: no inspector flag to pass
+      // A Node single executable takes no runtime flags, nor --inspect in NODE_OPTIONS: profile
+      // its bundle instead (node --inspect dist/camera-service.cjs, through --exe).
+      return argv;
     },
   };
 }
