@@ -330,7 +330,7 @@ export function renderReport(ctx: ReportContext): string {
           "to WSS accept p50 ms",
           "WSS accept per round ms",
           "to pong p50 / max ms",
-          "idle RSS MB",
+          "idle RSS MB: median (per round)",
           "rounds ok",
         ],
         st.map((r) =>
@@ -345,7 +345,13 @@ export function renderReport(ctx: ReportContext): string {
               `${fmt(field(r.report, "to_first_pong.p50_ms"), 0)} / ${
                 fmt(field(r.report, "to_first_pong.max_ms"), 0)
               }`,
-              fmt(field(r.report, "idle_rss_after_1s_mb")),
+              `${fmt(field(r.report, "idle_rss_after_1s_mb"))}` +
+              (Array.isArray(r.report.idle_rss_mb_by_round)
+                ? ` (${
+                  (r.report.idle_rss_mb_by_round as (number | null)[]).map((x) => x ?? "–")
+                    .join(", ")
+                })`
+                : ""),
               `${r.report.rounds_ok}/${r.report.rounds_run}` +
               ((r.report.failures as string[])?.length
                 ? ` (${clean((r.report.failures as string[])[0], 120)})`

@@ -40,6 +40,7 @@ export const startup: Scenario = async (o) => {
   const toPong = new Histogram();
   const rss: number[] = [];
   const acceptByRound: (number | null)[] = [];
+  const rssByRound: (number | null)[] = [];
   const failures: string[] = [];
   for (let r = 0; r < o.rounds; r++) {
     let stderr = "";
@@ -85,6 +86,7 @@ export const startup: Scenario = async (o) => {
       await sleep(1000);
       const mem = child.pid ? memoryMB(child.pid) : null;
       if (mem) rss.push(mem.rss_mb);
+      rssByRound[r] = mem?.rss_mb ?? null;
     } finally {
       child.kill("SIGTERM");
       const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
@@ -104,6 +106,7 @@ export const startup: Scenario = async (o) => {
     /** Round 0 of a service starts on an empty data dir (generates its certificate, secret). */
     accept_ms_by_round: Array.from({ length: o.rounds }, (_, i) => acceptByRound[i] ?? null),
     idle_rss_after_1s_mb: rss.length ? rss[Math.floor(rss.length / 2)] : null,
+    idle_rss_mb_by_round: Array.from({ length: o.rounds }, (_, i) => rssByRound[i] ?? null),
     failures,
   };
 };
