@@ -102,10 +102,13 @@ export function renderReport(ctx: ReportContext): string {
   out.push(targetsTable(ctx, services));
   out.push("");
   if (ctx.analysis?.trim()) {
+    // Its own title (its first line, `# ...`) becomes the section's.
+    const text = ctx.analysis.trim();
+    const title = text.match(/^#\s+(.*)\n/)?.[1] ?? "The targets missed: where the gap is";
     out.push(
-      "## The targets missed: where the gap is (bench/ANALYSIS.md)",
+      `## ${title} (bench/ANALYSIS.md)`,
       "",
-      ctx.analysis.trim().replace(/^#\s.*\n+/, ""),
+      text.replace(/^#\s.*\n+/, ""),
       "",
     );
   }
