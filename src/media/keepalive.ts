@@ -6,7 +6,7 @@
  */
 import type { Logger } from "../observability/log.ts";
 import { lastLine } from "../util/process.ts";
-import { spawnTool, type ToolChild } from "../util/spawn.ts";
+import { killGroup, spawnTool, type ToolChild } from "../util/spawn.ts";
 import { keepaliveArgs, type RtspTransport } from "./ffmpeg_args.ts";
 
 /** Options of {@link Keepalive}. */
@@ -116,9 +116,7 @@ export class Keepalive {
     const child = this.#child;
     if (!child) return;
     const kill = (sig: "SIGTERM" | "SIGKILL") => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, sig);
-      } catch { /* gone */ }
+      if (child.pid !== undefined) killGroup(child.pid, sig);
     };
     // Not running yet (the spawn helper has not reported its pid): stop it once it runs.
     if (child.pid === undefined) child.once("spawn", () => kill("SIGTERM"));

@@ -3,7 +3,7 @@
  * group, so a timeout or abort kills the tool AND everything it spawned (SIGTERM, then SIGKILL
  * after a grace period). Output capture is bounded: only the last `maxOutputBytes` are kept.
  */
-import { spawnTool } from "./spawn.ts";
+import { killGroup, spawnTool } from "./spawn.ts";
 
 /** Result of {@link runProcess}. */
 export interface ProcessResult {
@@ -88,13 +88,6 @@ class Tail {
 /** Short name of a tool path for messages ("/usr/bin/ffmpeg" → "ffmpeg"). */
 export function toolName(cmd: string): string {
   return cmd.split("/").pop() || cmd;
-}
-
-/** Kill a process group (or one process); ignores one that is already gone. */
-function killGroup(pid: number, sig: "SIGTERM" | "SIGKILL", group = true): void {
-  try {
-    process.kill(group ? -pid : pid, sig);
-  } catch { /* already gone */ }
 }
 
 /**

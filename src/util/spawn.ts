@@ -61,8 +61,19 @@ export function currentSpawnHelper(): ToolSpawner | null {
   return spawner;
 }
 
-class DirectChild extends EventEmitter implements ToolChild {
+/** The {@link ToolChild} both ways hand out; `group` as in {@link SpawnToolOptions}. */
+export class SpawnedTool extends EventEmitter implements ToolChild {
   pid: number | undefined;
+  constructor(readonly group: boolean) {
+    super();
+  }
+}
+
+/** Kill a process group (or one process); ignores one that is already gone. */
+export function killGroup(pid: number, sig: "SIGTERM" | "SIGKILL", group = true): void {
+  try {
+    process.kill(group ? -pid : pid, sig);
+  } catch { /* already gone */ }
 }
 
 /** Start a tool with node:child_process in this process (see the module comment). */
@@ -71,7 +82,7 @@ export function spawnDirect(
   args: readonly string[],
   opts: SpawnToolOptions,
 ): ToolChild {
-  const out = new DirectChild();
+  const out = new SpawnedTool(opts.group);
   const child = spawn(cmd, args, {
     cwd: opts.cwd,
     detached: opts.group,

@@ -9,13 +9,19 @@
  * {@link MAX_HELPER_STARTS} lost helpers the service goes back to spawning directly.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { EventEmitter } from "node:events";
 import { accessSync, constants as fsConstants } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { delimiter, join } from "node:path";
 import type { Logger } from "../observability/log.ts";
 import { SPAWN_HELPER_SCRIPT } from "./spawn_helper_script.ts";
-import { spawnDirect, type SpawnToolOptions, type ToolChild, type ToolSpawner } from "./spawn.ts";
+import {
+  killGroup,
+  spawnDirect,
+  SpawnedTool,
+  type SpawnToolOptions,
+  type ToolChild,
+  type ToolSpawner,
+} from "./spawn.ts";
 
 /** Helpers lost (exited while in use) before the service spawns directly again. */
 export const MAX_HELPER_STARTS = 3;
@@ -23,13 +29,6 @@ export const MAX_HELPER_STARTS = 3;
 const SIGNAL_NAMES = new Map<number, string>(
   Object.entries(osConstants.signals).map(([name, n]) => [n, name]),
 );
-
-class HelperChild extends EventEmitter implements ToolChild {
-  pid: number | undefined;
-  constructor(readonly group: boolean) {
-    super();
-  }
-}
 
 /** The first executable called `name` on PATH (or `name` itself if it has a slash), or null. */
 export function findExecutable(name: string, path = process.env.PATH ?? ""): string | null {
@@ -56,7 +55,7 @@ export interface SpawnHelperOptions {
 export class SpawnHelper implements ToolSpawner {
   #proc: ChildProcess | null = null;
   #buf = new Uint8Array(0);
-  #children = new Map<number, HelperChild>();
+  #children = new Map<number, SpawnedTool>();
   #nextId = 1;
   #lost = 0;
   #closed = false;
@@ -86,28 +85,27 @@ export class SpawnHelper implements ToolSpawner {
 
   spawn(cmd: string, args: readonly string[], opts: SpawnToolOptions): ToolChild {
     if (this.#closed || this.#lost >= MAX_HELPER_STARTS) return spawnDirect(cmd, args, opts);
+    const child = new SpawnedTool(opts.group);
+    const cwd = opts.cwd ?? "";
+    if ([cwd, cmd, ...args].some((f) => f.includes("\0"))) {
+      queueMicrotask(() =>
+        child.emit("error", new TypeError(`argument for ${cmd} contains a NUL byte`))
+      );
+      return child;
+    }
     const proc = this.#ensure();
     const id = this.#nextId++;
-    const child = new HelperChild(opts.group);
     this.#children.set(id, child);
     const fields = [
       "S",
       String(id),
-      opts.cwd ?? "",
+      cwd,
       opts.group ? "1" : "0",
       opts.stdout ? "1" : "0",
       opts.stderr ? "1" : "0",
       cmd,
       ...args,
     ];
-    const bad = fields.find((f) => f.includes("\0"));
-    if (bad !== undefined) {
-      this.#children.delete(id);
-      queueMicrotask(() =>
-        child.emit("error", new TypeError(`argument for ${cmd} contains a NUL byte`))
-      );
-      return child;
-    }
     const payload = Buffer.from(fields.join("\0"));
     const head = Buffer.alloc(4);
     head.writeUInt32BE(payload.length);
@@ -179,11 +177,7 @@ export class SpawnHelper implements ToolSpawner {
       });
     }
     for (const child of children) {
-      if (child.pid !== undefined) {
-        try {
-          process.kill(child.group ? -child.pid : child.pid, "SIGKILL");
-        } catch { /* already gone */ }
-      }
+      if (child.pid !== undefined) killGroup(child.pid, "SIGKILL", child.group);
       child.emit("error", new Error(`spawn helper exited (${why})`));
     }
   }
