@@ -14,9 +14,10 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnDirect, type ToolSpawner } from "../src/util/spawn.ts";
+import { bundleFileForNode } from "../tests/support/node_bundle.ts";
 import { SpawnHelper } from "../src/util/spawn_helper.ts";
 
 interface Row {
@@ -96,7 +97,6 @@ async function measure(): Promise<{ rows: Row[]; helperRssKb: number }> {
 }
 
 const self = fileURLToPath(import.meta.url);
-const ROOT = resolve(dirname(self), "..");
 
 if (process.env.SPAWN_COST_CHILD) {
   console.log(JSON.stringify(await measure()));
@@ -105,15 +105,7 @@ if (process.env.SPAWN_COST_CHILD) {
   const dir = await mkdtemp(join(tmpdir(), "spawn-cost-"));
   let node: typeof deno;
   try {
-    const out = join(dir, "spawn_cost.mjs");
-    execFileSync(join(ROOT, "node_modules/.bin/esbuild"), [
-      self,
-      "--bundle",
-      "--platform=node",
-      "--format=esm",
-      `--outfile=${out}`,
-      "--log-level=warning",
-    ]);
+    const out = bundleFileForNode(self, join(dir, "spawn_cost.mjs"));
     node = JSON.parse(
       execFileSync("node", [out, ...process.argv.slice(2)], {
         env: { ...process.env, SPAWN_COST_CHILD: "1" },

@@ -15,16 +15,20 @@ export const SRC = join(ROOT, "src");
 export function bundleForNode(dir: string, name: string, source: string): string {
   const entry = join(dir, `${name}.ts`);
   writeFileSync(entry, source);
-  const bundle = join(dir, `${name}.mjs`);
+  return bundleFileForNode(entry, join(dir, `${name}.mjs`));
+}
+
+/** Bundles the module `entry` (ESM, platform node) into `outfile` and returns that path. */
+export function bundleFileForNode(entry: string, outfile: string): string {
   execFileSync(join(ROOT, "node_modules/.bin/esbuild"), [
     entry,
     "--bundle",
     "--platform=node",
     "--format=esm",
-    `--outfile=${bundle}`,
+    `--outfile=${outfile}`,
     "--log-level=error",
   ], { cwd: ROOT });
-  return bundle;
+  return outfile;
 }
 
 /** The JSON value on the last line of a scenario's output (untyped, as JSON.parse). */
